@@ -1,0 +1,164 @@
+"""An opened index: manifest, metadata, vectors and lexical index of the live generation."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.analysis import SwedishAnalyzer
+from index.lexical import LexicalIndex
+from index.metastore import MetaStore
+from index.storage import SCHEMA_VERSION, Manifest, current_generation, generation_token
+from index.vectors import VectorIndex
+from ingest.embedding import Embedder, canonical_embedder, load_embedder
+from ingest.errors import ArchiveIndexError
+from ingest.models import DOC_TYPES
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions applied before ranking.
+
+    Attributes:
+        date_from: Earliest document date, ISO (inclusive), or None.
+        date_to: Latest document date, ISO (inclusive), or None.
+        networks: Network slugs to keep; empty keeps all.
+        doc_types: Document types to keep; empty keeps all.
+        doc_ids: Documents to keep (set by person and organisation filters); None keeps all.
+        exclude_doc_ids: Documents to leave out (similar discussions leave out the source).
+    """
+
+    date_from: str | None = None
+    date_to: str | None = None
+    networks: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    doc_ids: frozenset[str] | None = None
+    exclude_doc_ids: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        for value in self.doc_types:
+            if value not in DOC_TYPES:
+                raise ArchiveIndexError(f"unknown document type {value!r}; use one of {', '.join(DOC_TYPES)}")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.date_from or self.date_to or self.networks or self.doc_types
+                    or self.doc_ids is not None or self.exclude_doc_ids)
+
+
+class Archive:
+    """Everything a search needs, loaded once and shared (thread-safe for reading).
+
+    Open with ``Archive.open(store)``; the embedder recorded in the manifest is loaded on
+    first use unless one is passed in.
+    """
+
+    def __init__(self, store: Path, gen: Path, manifest: Manifest, embedder: Embedder | None) -> None:
+        self.store = store
+        self.gen = gen
+        self.manifest = manifest
+        self.meta = MetaStore(gen / "meta.sqlite")
+        self.vectors = VectorIndex.load(gen, manifest.vector_index)
+        self.lexical = LexicalIndex.load(gen, manifest.chunks)
+        self.analyzer = SwedishAnalyzer()
+        self._embedder = embedder
+        self._lock = threading.Lock()
+        self.documents = [dict(r) for r in self.meta.document_rows()]
+        self.doc_pos = {d["doc_id"]: i for i, d in enumerate(self.documents)}
+        self.row_doc = np.array([self.doc_pos[d] for d in self.meta.chunk_doc_ids()], dtype=np.int32)
+        self.doc_dates = np.array([d["date"] or "" for d in self.documents], dtype=object)
+        self.doc_networks = np.array([d["network"] or "" for d in self.documents], dtype=object)
+        self.doc_types = np.array([d["doc_type"] for d in self.documents], dtype=object)
+
+    @classmethod
+    def open(cls, store: Path, embedder: Embedder | None = None) -> Archive:
+        """Open the live index of a store.
+
+        Raises:
+            ArchiveIndexError: when there is no index, it is from another schema, or
+                ``embedder`` differs from the one the index was built with.
+        """
+        store = Path(store)
+        gen = current_generation(store)
+        if gen is None:
+            raise ArchiveIndexError(
+                f"no index at {store}; build one with `arkiv ingest corpus/` (or set --index / ARKIV_INDEX)")
+        manifest = Manifest.load(gen)
+        if manifest.schema_version != SCHEMA_VERSION:
+            raise ArchiveIndexError(
+                f"the index at {store} has schema {manifest.schema_version}, this version reads {SCHEMA_VERSION}; "
+                "rebuild it with `arkiv rebuild`")
+        if embedder is not None and canonical_embedder(embedder.name) != manifest.embedder:
+            raise ArchiveIndexError(
+                f"the index at {store} was built with {manifest.embedder} but the embedder in use is "
+                f"{embedder.name}; rebuild with `arkiv rebuild --embedder {embedder.name}` or use the index's embedder")
+        return cls(store, gen, manifest, embedder)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The index's embedder, loaded on first use."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.manifest.embedder)
+                if self._embedder.dim != self.manifest.dim:
+                    raise ArchiveIndexError(
+                        f"the embedder {self.manifest.embedder} gives {self._embedder.dim} dimensions but the index "
+                        f"holds {self.manifest.dim}; rebuild with `arkiv rebuild`")
+            return self._embedder
+
+    def is_stale(self) -> bool:
+        """True when a newer generation has gone live since this one was opened."""
+        return generation_token(self.store) not in (None, self.gen.name)
+
+    def close(self) -> None:
+        self.meta.close()
+
+    @property
+    def size(self) -> int:
+        return self.vectors.size
+
+    def filter_mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Boolean mask over chunk rows for the filters, or None when nothing is filtered."""
+        if filters is None or not filters.active:
+            return None
+        keep = np.ones(len(self.documents), dtype=bool)
+        if filters.date_from:
+            keep &= np.array([bool(d) and d >= filters.date_from for d in self.doc_dates], dtype=bool)
+        if filters.date_to:
+            keep &= np.array([bool(d) and d <= filters.date_to for d in self.doc_dates], dtype=bool)
+        if filters.networks:
+            keep &= np.isin(self.doc_networks, list(filters.networks))
+        if filters.doc_types:
+            keep &= np.isin(self.doc_types, list(filters.doc_types))
+        if filters.doc_ids is not None:
+            keep &= np.array([d["doc_id"] in filters.doc_ids for d in self.documents], dtype=bool)
+        if filters.exclude_doc_ids:
+            keep &= np.array([d["doc_id"] not in filters.exclude_doc_ids for d in self.documents], dtype=bool)
+        return keep[self.row_doc] if len(self.row_doc) else np.zeros(0, dtype=bool)
+
+    def networks(self) -> list[str]:
+        return sorted({d["network"] for d in self.documents if d["network"]})
+
+    def period(self) -> tuple[str | None, str | None]:
+        dates = sorted(d["date"] for d in self.documents if d["date"])
+        return (dates[0], dates[-1]) if dates else (None, None)
+
+    def stats(self) -> dict:
+        """Counts and facts for `arkiv stats` and the app's about page."""
+        size = sum(p.stat().st_size for p in self.gen.rglob("*") if p.is_file())
+        first, last = self.period()
+        info = self.meta.info()
+        return {
+            "index": str(self.store), "generation": self.gen.name, "documents": len(self.documents),
+            "chunks": self.size, "embedder": self.manifest.embedder, "dim": self.manifest.dim,
+            "vector_index": self.manifest.vector_index, "chunking": self.manifest.chunking,
+            "created": self.manifest.created, "index_bytes": size, "networks": self.networks(),
+            "period": [first, last], "last_ingest": info.get("last_ingest"),
+            "roots": json.loads(info.get("roots", "[]")),
+            "skipped": [{"path": p, "reason": r} for p, r in self.meta.skipped()],
+            "doc_types": {t: int((self.doc_types == t).sum()) for t in DOC_TYPES if (self.doc_types == t).any()},
+        }

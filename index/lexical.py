@@ -1,0 +1,71 @@
+"""The lexical index: BM25 (bm25s) over Swedish-analysed tokens; row i is chunk i."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.analysis import SwedishAnalyzer
+from index.vectors import _top_k
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class LexicalIndex:
+    """BM25 scores of analysed query tokens against every chunk."""
+
+    def __init__(self, bm25, size: int) -> None:
+        self._bm25 = bm25
+        self.size = size
+
+    @classmethod
+    def build(cls, token_lists: Sequence[list[str]]) -> LexicalIndex:
+        """Index chunks given as lists of analysed tokens (see SwedishAnalyzer.tokens)."""
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if token_lists:
+            bm25.index([list(t) for t in token_lists], show_progress=False)
+        return cls(bm25, len(token_lists))
+
+    def save(self, directory: Path) -> None:
+        target = directory / "lexical"
+        target.mkdir(exist_ok=True)
+        if self.size:
+            self._bm25.save(str(target), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> LexicalIndex:
+        import bm25s
+
+        if size == 0:
+            return cls(bm25s.BM25(), 0)
+        bm25 = bm25s.BM25.load(str(directory / "lexical"), mmap=False, show_progress=False)
+        return cls(bm25, size)
+
+    def scores(self, query_tokens: list[str], mask: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every row (0 where no query token occurs or the mask is False)."""
+        if self.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        known = [t for t in query_tokens if t in self._bm25.vocab_dict]
+        if not known:
+            return np.zeros(self.size, dtype=np.float32)
+        scores = np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0).astype(np.float32)
+        return scores
+
+    def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k best-scoring rows as (rows, scores); rows with score 0 are left out."""
+        scores = self.scores(query_tokens, mask)
+        top = _top_k(scores, k)
+        top = top[scores[top] > 0]
+        return top, scores[top]
+
+
+def analyse_all(texts: Sequence[str], analyzer: SwedishAnalyzer) -> list[list[str]]:
+    """Analysed tokens of every text, for LexicalIndex.build."""
+    return [analyzer.tokens(t) for t in texts]

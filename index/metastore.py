@@ -1,0 +1,149 @@
+"""The metadata store: documents, chunks (row i == vector i), people and skipped files in SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from ingest.models import Chunk, Document, Person, Section
+
+SCHEMA = """
+CREATE TABLE documents (
+    doc_index INTEGER PRIMARY KEY, doc_id TEXT UNIQUE NOT NULL, path TEXT NOT NULL, root TEXT NOT NULL,
+    title TEXT NOT NULL, date TEXT, doc_type TEXT NOT NULL, network TEXT, content_hash TEXT NOT NULL,
+    format TEXT NOT NULL, date_source TEXT NOT NULL, sections TEXT NOT NULL, notes TEXT NOT NULL);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, section_index INTEGER NOT NULL,
+    section TEXT NOT NULL, page INTEGER, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    embed_text TEXT NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE TABLE people (
+    doc_id TEXT NOT NULL, name TEXT NOT NULL, organisation TEXT, role TEXT NOT NULL, section TEXT NOT NULL,
+    title TEXT);
+CREATE INDEX people_doc ON people(doc_id);
+CREATE INDEX people_name ON people(name);
+CREATE TABLE skipped (path TEXT NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _sections_json(sections: Sequence[Section]) -> str:
+    return json.dumps([[s.heading, s.text, s.page, s.kind] for s in sections], ensure_ascii=False)
+
+
+def write_metastore(path: Path, documents: Sequence[tuple[Document, str, list[str]]], chunks: Iterable[Chunk],
+                    skipped: Sequence[tuple[str, str]], info: dict[str, str]) -> None:
+    """Write a new metadata database in one transaction.
+
+    Args:
+        path: The database file to create.
+        documents: (document, root folder, notes) in document order.
+        chunks: All chunks in row order; row i is vector i.
+        skipped: (path, reason) of every file left out.
+        info: Facts about the run (last ingest time, roots).
+    """
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            con.executescript(SCHEMA)
+            con.executemany(
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(i, d.doc_id, d.path, root, d.title, d.date, d.doc_type, d.network, d.content_hash, d.format,
+                  d.date_source, _sections_json(d.sections), json.dumps(notes, ensure_ascii=False))
+                 for i, (d, root, notes) in enumerate(documents)])
+            con.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                ((row, c.chunk_id, c.doc_id, c.section_index, c.section, c.page, c.text, c.start, c.end,
+                  c.embed_text, c.kind) for row, c in enumerate(chunks)))
+            con.executemany(
+                "INSERT INTO people VALUES (?,?,?,?,?,?)",
+                [(d.doc_id, p.name, p.organisation, p.role, p.section, p.title)
+                 for d, _, _ in documents for p in d.people])
+            con.executemany("INSERT INTO skipped VALUES (?,?)", list(skipped))
+            con.executemany("INSERT INTO info VALUES (?,?)", list(info.items()))
+    finally:
+        con.close()
+
+
+def _chunk(row: sqlite3.Row) -> Chunk:
+    return Chunk(row["chunk_id"], row["doc_id"], row["section_index"], row["section"], row["page"],
+                 row["text"], row["start"], row["end"], row["embed_text"], row["kind"])
+
+
+def _document(row: sqlite3.Row, people: list[Person] | None = None) -> Document:
+    sections = [Section(h, t, p, k) for h, t, p, k in json.loads(row["sections"])]
+    return Document(row["doc_id"], row["path"], row["title"], row["date"], row["doc_type"], row["network"],
+                    row["content_hash"], row["format"], sections, people or [], row["date_source"])
+
+
+class MetaStore:
+    """Read access to a metadata database, safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._con.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def query(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        """Run a read-only query (the CLI and library functions use it for reports)."""
+        with self._lock:
+            return self._con.execute(sql, params).fetchall()
+
+    def chunks_by_rows(self, rows: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks keyed by row for the given rows."""
+        if not rows:
+            return {}
+        marks = ",".join("?" * len(rows))
+        return {r["row"]: _chunk(r) for r in self.query(f"SELECT * FROM chunks WHERE row IN ({marks})", list(rows))}
+
+    def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
+        rows = self.query("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,))
+        return (rows[0]["row"], _chunk(rows[0])) if rows else None
+
+    def chunk_rows_of(self, doc_id: str) -> list[int]:
+        return [r["row"] for r in self.query("SELECT row FROM chunks WHERE doc_id = ? ORDER BY row", (doc_id,))]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [_chunk(r) for r in self.query("SELECT * FROM chunks WHERE doc_id = ? ORDER BY row", (doc_id,))]
+
+    def document(self, doc_id: str, with_people: bool = True) -> Document | None:
+        rows = self.query("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
+            return None
+        people = self.people_of(doc_id) if with_people else []
+        return _document(rows[0], people)
+
+    def document_root(self, doc_id: str) -> str | None:
+        rows = self.query("SELECT root FROM documents WHERE doc_id = ?", (doc_id,))
+        return rows[0]["root"] if rows else None
+
+    def document_rows(self) -> list[sqlite3.Row]:
+        """Every document's summary row (no section text), in document order."""
+        return self.query("SELECT doc_index, doc_id, path, root, title, date, doc_type, network, content_hash, "
+                          "format, date_source, notes FROM documents ORDER BY doc_index")
+
+    def chunk_doc_ids(self) -> list[str]:
+        """The document id of every chunk row, in row order."""
+        return [r[0] for r in self.query("SELECT doc_id FROM chunks ORDER BY row")]
+
+    def people_of(self, doc_id: str) -> list[Person]:
+        return [Person(r["name"], r["organisation"], r["role"], r["section"], r["title"])
+                for r in self.query("SELECT * FROM people WHERE doc_id = ?", (doc_id,))]
+
+    def all_people(self) -> list[sqlite3.Row]:
+        return self.query("SELECT people.*, documents.title AS doc_title, documents.date AS date, "
+                          "documents.path AS path, documents.network AS network, documents.doc_type AS doc_type "
+                          "FROM people JOIN documents USING (doc_id)")
+
+    def skipped(self) -> list[tuple[str, str]]:
+        return [(r["path"], r["reason"]) for r in self.query("SELECT * FROM skipped ORDER BY path")]
+
+    def info(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.query("SELECT * FROM info")}

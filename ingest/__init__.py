@@ -1,0 +1,1 @@
+"""Ingestion: read files, extract metadata and people, chunk and embed."""

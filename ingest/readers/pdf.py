@@ -1,0 +1,132 @@
+"""PDF reader: text per page with page numbers kept; slide PDFs become one section per slide."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections import Counter
+
+from ingest.errors import UnreadableFileError
+from ingest.models import ParsedFile, Section
+from ingest.structure import split_sections
+
+_FOOTER = re.compile(r"^\s*((sida|page|s\.)\s*)?\d{1,4}(\s*(av|/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
+
+
+def _page_lines(page) -> list[tuple[str, float]]:
+    """The page's text lines with the font size each was drawn in."""
+    runs: list[tuple[str, float]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):  # pypdf's visitor signature
+        if text:
+            scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3]) or 1.0
+            runs.append((text, float(font_size or 0) * scale))
+
+    raw = page.extract_text(visitor_text=visit) or ""
+    lines: list[tuple[str, float]] = []
+    current, sizes = "", Counter()
+    for text, size in runs:
+        pieces = text.split("\n")
+        for i, piece in enumerate(pieces):
+            current += piece
+            if piece.strip():
+                sizes[round(size, 1)] += len(piece)
+            if i < len(pieces) - 1:
+                lines.append((current, sizes.most_common(1)[0][0] if sizes else 0.0))
+                current, sizes = "", Counter()
+    if current.strip():
+        lines.append((current, sizes.most_common(1)[0][0] if sizes else 0.0))
+    if not any(t.strip() for t, _ in lines) and raw.strip():
+        lines = [(ln, 0.0) for ln in raw.splitlines()]
+    return [(t.rstrip(), s) for t, s in lines if t.strip()]
+
+
+def _body_size(lines: list[tuple[str, float]]) -> float:
+    sizes = Counter()
+    for text, size in lines:
+        sizes[size] += len(text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def _strip_footer(lines: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    while lines and _FOOTER.match(lines[-1][0]):
+        lines = lines[:-1]
+    return lines
+
+
+def _slide_section(lines: list[tuple[str, float]], number: int) -> Section:
+    """A slide page: the title is the leading run of lines in the page's largest font."""
+    top = max(size for _, size in lines)
+    title_lines: list[str] = []
+    rest = lines
+    if top > 0:
+        while rest and rest[0][1] >= top * 0.95:
+            title_lines.append(rest[0][0].strip())
+            rest = rest[1:]
+    if not title_lines:
+        title_lines, rest = [lines[0][0].strip()], lines[1:]
+    body = "\n".join(text for text, _ in rest).strip()
+    return Section(" ".join(title_lines), body, page=number)
+
+
+def read_pdf(data: bytes, name: str) -> ParsedFile:
+    """Read a PDF: each page's text with its number; headings found by font size.
+
+    Raises:
+        UnreadableFileError: for a corrupt or encrypted PDF, or one with no text layer.
+    """
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    if not data:
+        raise UnreadableFileError(f"{name}: the file is empty (0 bytes); nothing to index")
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise UnreadableFileError(
+                        f"{name}: encrypted PDF that needs a password; save an unprotected copy to index it")
+            except UnreadableFileError:
+                raise
+            except Exception as exc:
+                raise UnreadableFileError(
+                    f"{name}: encrypted PDF that cannot be opened ({exc}); save an unprotected copy") from exc
+        pages = list(reader.pages)
+        sections: list[Section] = []
+        title: str | None = None
+        for number, page in enumerate(pages, start=1):
+            lines = _strip_footer(_page_lines(page))
+            if not lines:
+                continue
+            box = page.mediabox
+            landscape = float(box.width) > float(box.height)
+            if landscape:
+                sections.append(_slide_section(lines, number))
+                if title is None:
+                    title = sections[-1].heading
+                continue
+            body = _body_size(lines)
+            marked: list[str] = []
+            for text, size in lines:
+                is_heading = body > 0 and size >= body * 1.12 and len(text) < 140
+                if is_heading and title is None and number == 1 and not marked:
+                    title = text.strip()
+                    continue
+                marked.append(("## " + text.strip()) if is_heading else text)
+            sections.extend(split_sections("\n".join(marked), page=number))
+    except UnreadableFileError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError, OSError, AssertionError, ZeroDivisionError, OverflowError) as exc:
+        raise UnreadableFileError(f"{name}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})"[:300]) from exc
+    if not any(s.text.strip() or s.heading.strip() for s in sections):
+        raise UnreadableFileError(
+            f"{name}: the PDF has no text layer (a scanned document?); OCR it or export it with text")
+    meta_title = None
+    try:
+        meta_title = (reader.metadata or {}).get("/Title")
+    except Exception:
+        meta_title = None
+    return ParsedFile(sections, title or (str(meta_title).strip() if meta_title else None), "pdf")
