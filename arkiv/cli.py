@@ -230,5 +230,29 @@ def stats_cmd(index_dir, as_json):
         click.echo(f"  {item['path']}: {item['reason']}")
 
 
+@main.command("eval")
+@index_option
+@click.option("--labels", type=click.Path(exists=True, file_okay=False), default="tests/data/labels",
+              show_default=True, help="Folder of labeled question files.")
+@click.option("--misses", is_flag=True, help="List the questions each method did not answer first.")
+@json_option
+@clean_errors
+def eval_cmd(index_dir, labels, misses, as_json):
+    """Compare retrieval methods on the labeled questions (recall, MRR, nDCG, first hit)."""
+    from index.archive import Archive
+    from index.evaluation import evaluate, format_table, load_questions
+
+    archive = Archive.open(index_path(index_dir))
+    questions = load_questions(Path(labels))
+    scores = evaluate(archive, questions)
+    if as_json:
+        _echo_json({"questions": len(questions), "methods": [s.row() | {"missed": s.missed} for s in scores]})
+        return
+    click.echo(format_table(scores, len(questions)))
+    if misses:
+        for s in scores:
+            click.echo(f"{s.name}: not first for {', '.join(s.missed) or 'none'}")
+
+
 if __name__ == "__main__":
     main()

@@ -72,7 +72,8 @@ def build_lexicon_file(path: Path = LEXICON_PATH, n: int = 120_000) -> int:
 
     stop = load_stopwords()
     words = [w for w in wordfreq.top_n_list("sv", n) if len(w) >= MIN_PART and w.isalpha() and w not in stop]
-    header = f"# wordfreq.top_n_list('sv', {n}): alphabetic, >= 3 letters, no stop words; most frequent first\n"
+    header = (f"# wordfreq.top_n_list('sv', {n}): alphabetic, >= 3 letters, no stop words; most frequent first.\n"
+              "# Word list derived from wordfreq (https://github.com/rspeer/wordfreq), data CC BY-SA 4.0.\n")
     path.write_text(header + "\n".join(words) + "\n", encoding="utf-8")
     return len(words)
 
@@ -109,9 +110,23 @@ class SwedishAnalyzer:
         if lexicon:
             extra = {w.lower() for w in lexicon} - self._base.keys() - self.stopwords
             self._ranks = {**self._base, **dict.fromkeys((w for w in extra if w.isalpha()), len(self._base))}
+        self._make_caches()
+
+    def _make_caches(self) -> None:
+        """Per-instance memoisation of stems, word analyses and splits (words repeat a lot)."""
         self._stem = lru_cache(maxsize=CACHE_SIZE)(self._stem_uncached)
         self._word = lru_cache(maxsize=CACHE_SIZE)(self._word_uncached)
         self.split = lru_cache(maxsize=CACHE_SIZE)(self._split_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickles without the caches and the stemmer (e.g. for multiprocessing)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_word", "split", "_stemmer")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Restores a pickled analyzer and rebuilds its stemmer and caches."""
+        self.__dict__.update(state)
+        self._stemmer = Stemmer.Stemmer("swedish")
+        self._make_caches()
 
     def tokens(self, text: str) -> list[str]:
         """Analyses document text into BM25 tokens, compound-part stems following their word."""

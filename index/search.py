@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from index.archive import Archive, Filters
 from index.snippets import make_snippet
+from index.thesaurus import Thesaurus
 from ingest.errors import ConfigError
 from ingest.models import SearchHit
 
@@ -44,8 +47,21 @@ def rrf(rankings: list[np.ndarray], k: int = RRF_K) -> dict[int, float]:
     return fused
 
 
+def lexical_query(query: str, expand: bool = True) -> str:
+    """The query the lexical side sees: the user's words plus thesaurus synonyms and acronyms.
+
+    The thesaurus file (index/data/thesaurus.txt, or $ARKIV_THESAURUS) is re-read when it
+    changes, so an edit takes effect on the next query without re-indexing.
+    """
+    if not expand:
+        return query
+    path = os.environ.get("ARKIV_THESAURUS")
+    extra = Thesaurus.load_current(Path(path) if path else None).expand(query)
+    return " ".join([query, *extra])
+
+
 def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None = None,
-              method: str = "hybrid") -> list[tuple[int, float]]:
+              method: str = "hybrid", expand: bool = True) -> list[tuple[int, float]]:
     """Chunk rows ranked for a query as (row, score), best first, before collapsing.
 
     Args:
@@ -54,6 +70,7 @@ def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None 
         depth: How many candidates each method contributes.
         filters: Applied before ranking.
         method: "hybrid", "dense" or "bm25".
+        expand: Add thesaurus synonyms to the lexical query.
     """
     if method not in METHODS:
         raise ConfigError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
@@ -65,7 +82,8 @@ def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None 
         rankings.append(rows)
         scores = dict(zip(rows.tolist(), sims.tolist()))
     if method in ("hybrid", "bm25"):
-        rows, bm = archive.lexical.search(archive.analyzer.query_tokens(query), depth, mask)
+        tokens = archive.analyzer.query_tokens(lexical_query(query, expand))
+        rows, bm = archive.lexical.search(tokens, depth, mask)
         rankings.append(rows)
         if method == "bm25":
             scores = dict(zip(rows.tolist(), bm.tolist()))
@@ -75,7 +93,7 @@ def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None 
 
 
 def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = None,
-           method: str = "hybrid", collapse: bool = True) -> SearchResult:
+           method: str = "hybrid", collapse: bool = True, expand: bool = True) -> SearchResult:
     """Search the archive.
 
     Args:
@@ -85,6 +103,7 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         filters: Date, network, type, people filters, applied before ranking.
         method: "hybrid" (default), "dense" or "bm25".
         collapse: Fold several hits from one document under its best hit.
+        expand: Add thesaurus synonyms and acronyms to the lexical query.
 
     Raises:
         ConfigError: for k below 1, an empty query or an unknown method.
@@ -95,29 +114,30 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
     if not query.strip():
         raise ConfigError("the query is empty; type some words to search for")
     depth = max(100, k * 10)
-    ranked = rank_rows(archive, query, depth, filters, method)
+    ranked = rank_rows(archive, query, depth, filters, method, expand)
     chosen: list[tuple[int, float]] = []
-    grouped: dict[int, list[tuple[int, float]]] = {}
+    extras: dict[int, list[tuple[int, float]]] = {}  # head row -> further hits of its document
+    head_of_doc: dict[int, int] = {}
     for row, score in ranked:
         doc = int(archive.row_doc[row])
-        if collapse and doc in grouped:
-            if len(grouped[doc]) <= MORE_PER_DOC:
-                grouped[doc].append((row, score))
+        if collapse and doc in head_of_doc:
+            group = extras[head_of_doc[doc]]
+            if len(group) < MORE_PER_DOC:
+                group.append((row, score))
             continue
         if len(chosen) >= k:
-            if not collapse:
-                break
-            continue
-        grouped[doc] = [(row, score)]
+            if collapse:
+                continue  # keep collecting further hits of the documents already chosen
+            break
+        head_of_doc[doc] = row
+        extras[row] = []
         chosen.append((row, score))
-    rows_needed = [r for group in grouped.values() for r, _ in group]
+    rows_needed = [r for r, _ in chosen] + [r for group in extras.values() for r, _ in group]
     chunks = archive.meta.chunks_by_rows(rows_needed)
     hits: list[SearchHit] = []
     for row, score in chosen:
-        doc_index = int(archive.row_doc[row])
-        group = grouped[doc_index]
         hit = _hit(archive, chunks[row], score, query)
-        hit.more = [_hit(archive, chunks[r], s, query, snippet=False) for r, s in group[1:]]
+        hit.more = [_hit(archive, chunks[r], s, query, snippet=False) for r, s in extras[row]]
         hits.append(hit)
     took = (time.perf_counter() - started) * 1000
     return SearchResult(query, took, hits, method, _filters_json(filters))

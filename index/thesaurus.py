@@ -110,17 +110,20 @@ class Thesaurus:
         return tuple(seg for stem in self.analyzer.stem_sequence(text) for seg in stem.split("-") if seg)
 
     def matches(self, query: str) -> list[tuple[str, ...]]:
-        """Stem sequences of the thesaurus terms found in a query, longest first, no overlaps."""
+        """Stem sequences of the thesaurus terms in a query, in query order.
+
+        Longer terms are claimed first and matches never overlap.
+        """
         seq = self._key(query)
         taken = [False] * len(seq)
-        found: list[tuple[str, ...]] = []
+        found: list[tuple[int, tuple[str, ...]]] = []
         for size in range(min(self._max_len, len(seq)), 0, -1):
             for start in range(len(seq) - size + 1):
                 key = seq[start : start + size]
                 if key in self._terms and not any(taken[start : start + size]):
                     taken[start : start + size] = [True] * size
-                    found.append(key)
-        return found
+                    found.append((start, key))
+        return [key for _, key in sorted(found)]
 
     def expand(self, query: str) -> list[str]:
         """The extra phrases to add to a query: the other terms of every matched group.

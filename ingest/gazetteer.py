@@ -56,13 +56,13 @@ def _one_edit_kind(a: str, b: str) -> str | None:
     if abs(len(a) - len(b)) > 1:
         return None
     if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
         if len(diffs) <= 1:
             return "substitution" if diffs else "same"
         swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
         return "transposition" if swapped and a[diffs[1]] == b[diffs[0]] else None
     short, long_ = sorted((a, b), key=len)
-    i = next((i for i, (x, y) in enumerate(zip(short, long_)) if x != y), len(short))
+    i = next((i for i, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
     return "indel" if short[i:] == long_[i + 1:] else None
 
 
@@ -281,7 +281,7 @@ class Gazetteer:
                         if _LIST_GAP.fullmatch(gap):
                             accepted[i] = changed = True
                             break
-        return [(s, e, org) for (s, e, org, _), ok in zip(found, accepted) if ok]
+        return [(s, e, org) for (s, e, org, _), ok in zip(found, accepted, strict=True) if ok]
 
     def _has_place_context(self, text: str, start: int, end: int) -> bool:
         """Return True if an ambiguous bare name is in parentheses or follows a place preposition."""

@@ -15,6 +15,9 @@ _KNOWN_HEADINGS = (
     "mötet avslutas", "avslutning", "föregående anteckningar", "syfte", "mål", "roller",
     "arbetsformer", "uppdrag", "bakgrund", "medverkande", "ordförande", "sekreterare",
 )
+#: Headings that only make sense under an agenda item; they are shown as "Item › Beslut".
+_GENERIC = {"beslut", "beslutades", "diskussion", "gruppdiskussion", "sammanfattning", "frågor och svar",
+            "frågor", "svar", "reflektioner", "medskick", "kommentarer", "workshop"}
 _ATTENDANCE = re.compile(
     r"^(närvarande|deltagare|närvarolista|närvaro|gäster|gäst|inbjudna|ej närvarande|frånvarande|"
     r"anmält förhinder|förhinder|medverkande)\b", re.IGNORECASE)
@@ -28,8 +31,10 @@ def is_attendance_heading(heading: str) -> bool:
     return bool(_ATTENDANCE.match(heading.strip().lstrip("#").strip()))
 
 
-def _heading_of(line: str, guess: bool = True) -> tuple[str, str] | None:
-    """Return (heading, rest-of-line) when the line is a heading, else None.
+def _heading_of(line: str, guess: bool = True) -> tuple[str, str, int] | None:
+    """Return (heading, rest-of-line, level) when the line is a heading, else None.
+
+    Markdown headings have their '#' count as level; every other heading counts as 2.
 
     With ``guess`` False only Markdown headings and the usual headings of meeting notes
     count, not numbered lines or capitals (for text whose markup already marks headings).
@@ -39,26 +44,31 @@ def _heading_of(line: str, guess: bool = True) -> tuple[str, str] | None:
         return None
     md = _MD_HEADING.match(line)
     if md:
-        return md.group(2).strip(), ""
+        return md.group(2).strip(), "", len(md.group(1))
     if len(stripped) > 110:
         return None
     lowered = stripped.lower()
     for known in _KNOWN_HEADINGS:
         if lowered == known or lowered.rstrip(":") == known:
-            return stripped.rstrip(":").strip(), ""
+            return stripped.rstrip(":").strip(), "", 2
         if lowered.startswith(known + ":"):
-            return stripped[: len(known)], stripped[len(known) + 1:].strip()
+            return stripped[: len(known)], stripped[len(known) + 1:].strip(), 2
     if not guess:
         return None
     if _AGENDA_ITEM.match(stripped) and not stripped.endswith((".", ",", ";")) and len(stripped) < 100:
-        return stripped, ""
+        return stripped, "", 2
     letters = _LETTERS.findall(stripped)
     if len(letters) >= 4 and stripped.upper() == stripped and len(stripped) < 60:
-        return stripped.rstrip(":"), ""
+        return stripped.rstrip(":"), "", 2
     return None
 
 
-def split_sections(text: str, page: int | None = None, heading: str = "") -> list[Section]:
+#: Joins a sub-heading to its agenda item: "2. GDPR (Mikael Strand, IMY) › Diskussion".
+NEST = " › "
+
+
+def split_sections(text: str, page: int | None = None, heading: str = "",
+                   guess: bool | None = None, parent: str = "") -> list[Section]:
     """Split marked or plain text into sections at its headings.
 
     Lines starting with Markdown '#' marks are headings, and so are the usual headings of
@@ -70,13 +80,18 @@ def split_sections(text: str, page: int | None = None, heading: str = "") -> lis
         text: The text, possibly with Markdown heading marks.
         page: Page or slide number given to every section, or None.
         heading: Heading of the text before the first detected heading.
+        guess: Whether to guess headings from numbering and capitals; None decides by
+            whether the text has any '#' heading.
+        parent: The level-2 heading in force at the start (text continued from a page before).
+            Deeper headings (###) are shown under it: "Parent › Sub".
 
     Returns:
         Sections in order; sections without text and heading are dropped.
     """
     sections: list[Section] = []
     current_heading = heading
-    guess = not any(_MD_HEADING.match(line) for line in text.splitlines())
+    if guess is None:
+        guess = not any(_MD_HEADING.match(line) for line in text.splitlines())
     lines: list[str] = []
 
     def flush() -> None:
@@ -85,7 +100,8 @@ def split_sections(text: str, page: int | None = None, heading: str = "") -> lis
         if body or current_heading:
             # A heading without text of its own (a parent heading) is kept for the
             # document view; it yields no chunk.
-            kind = "attendance" if is_attendance_heading(current_heading) else "body"
+            own = current_heading.rsplit(NEST, 1)[-1]
+            kind = "attendance" if is_attendance_heading(own) else "body"
             sections.append(Section(current_heading, body, page=page, kind=kind))
         lines.clear()
 
@@ -95,7 +111,12 @@ def split_sections(text: str, page: int | None = None, heading: str = "") -> lis
             lines.append(line.rstrip())
             continue
         flush()
-        current_heading, rest = found
+        current_heading, rest, level = found
+        generic = current_heading.lower().rstrip(":") in _GENERIC
+        if level == 2 and not generic:
+            parent = "" if is_attendance_heading(current_heading) else current_heading
+        elif (level > 2 or generic) and parent and not is_attendance_heading(current_heading):
+            current_heading = f"{parent}{NEST}{current_heading}"
         if rest:
             lines.append(rest)
     flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 
 import pytest
 
@@ -150,6 +151,11 @@ def test_extra_lexicon_enables_split() -> None:
     extra = SwedishAnalyzer(lexicon=frozenset({"zyxwidget"}))
     assert extra.split("grönzyxwidget") == ("grön", "zyxwidget")
     assert SwedishAnalyzer(lexicon=frozenset({"mun", "kommunx"})).split("kommun") == ()
+
+
+def test_pickle_roundtrip(an: SwedishAnalyzer) -> None:
+    clone = pickle.loads(pickle.dumps(an))
+    assert clone.tokens("Digitaliseringsnätverket träffades") == an.tokens("Digitaliseringsnätverket träffades")
 
 
 def test_bm25_ranks_compound_first(an: SwedishAnalyzer) -> None:

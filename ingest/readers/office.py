@@ -7,7 +7,7 @@ import zipfile
 
 from ingest.errors import UnreadableFileError
 from ingest.models import ParsedFile, Section
-from ingest.structure import split_sections
+from ingest.structure import is_attendance_heading, split_sections
 
 #: Uncompressed bytes an Office file may expand to; more is treated as a zip bomb.
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024
@@ -128,7 +128,8 @@ def read_pptx(data: bytes, name: str) -> ParsedFile:
                 if notes:
                     body = (body + "\n\nTalaranteckningar: " + notes).strip()
             if heading or body:
-                sections.append(Section(" ".join(heading.split()), body, page=number))
+                kind = "attendance" if is_attendance_heading(heading) else "body"
+                sections.append(Section(" ".join(heading.split()), body, page=number, kind=kind))
         title = (prs.core_properties.title or "").strip() or None
     except Exception as exc:  # python-pptx raises many kinds on broken XML
         raise UnreadableFileError(f"{name}: damaged PowerPoint file ({type(exc).__name__}: {exc})"[:300]) from exc

@@ -9,7 +9,7 @@ from collections import Counter
 
 from ingest.errors import UnreadableFileError
 from ingest.models import ParsedFile, Section
-from ingest.structure import split_sections
+from ingest.structure import NEST, is_attendance_heading, split_sections
 
 _FOOTER = re.compile(r"^\s*((sida|page|s\.)\s*)?\d{1,4}(\s*(av|/|of)\s*\d{1,4})?\s*$", re.IGNORECASE)
 
@@ -67,7 +67,19 @@ def _slide_section(lines: list[tuple[str, float]], number: int) -> Section:
     if not title_lines:
         title_lines, rest = [lines[0][0].strip()], lines[1:]
     body = "\n".join(text for text, _ in rest).strip()
-    return Section(" ".join(title_lines), body, page=number)
+    heading = " ".join(title_lines)
+    return Section(heading, body, page=number, kind="attendance" if is_attendance_heading(heading) else "body")
+
+
+LEVEL_MARK = "\x00H"
+
+
+def _level_line(line: str, sizes: list[float]) -> str:
+    """Turn an internal heading mark with its font size into a Markdown heading."""
+    if not line.startswith(LEVEL_MARK):
+        return line
+    size, _, text = line[len(LEVEL_MARK):].partition("|")
+    return ("## " if float(size) >= sizes[0] * 0.98 else "### ") + text
 
 
 def read_pdf(data: bytes, name: str) -> ParsedFile:
@@ -96,6 +108,7 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
         pages = list(reader.pages)
         sections: list[Section] = []
         title: str | None = None
+        portrait: list[tuple[int, list[str], bool]] = []
         for number, page in enumerate(pages, start=1):
             lines = _strip_footer(_page_lines(page))
             if not lines:
@@ -109,13 +122,37 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
                 continue
             body = _body_size(lines)
             marked: list[str] = []
+            previous_size = None
             for text, size in lines:
                 is_heading = body > 0 and size >= body * 1.12 and len(text) < 140
-                if is_heading and title is None and number == 1 and not marked:
-                    title = text.strip()
+                continues = is_heading and previous_size == size  # a heading wrapped onto two lines
+                previous_size = size if is_heading else None
+                if is_heading and number == 1 and (title is None or (continues and not marked)):
+                    if title is None and not marked:
+                        title = text.strip()
+                        continue
+                    if continues and not marked:
+                        title = f"{title} {text.strip()}"
+                        continue
+                if continues and marked and marked[-1].startswith(LEVEL_MARK):
+                    marked[-1] = f"{marked[-1]} {text.strip()}"
                     continue
-                marked.append(("## " + text.strip()) if is_heading else text)
-            sections.extend(split_sections("\n".join(marked), page=number))
+                marked.append((f"{LEVEL_MARK}{size}|" + text.strip()) if is_heading else text)
+            portrait.append((number, marked, any(m.startswith(LEVEL_MARK) for m in marked)))
+        # Where the fonts mark headings anywhere in the document, do not guess others.
+        guess = not any(has for _, _, has in portrait)
+        # The largest heading font is an agenda item (##), smaller ones sub-headings (###).
+        sizes = sorted({float(m[len(LEVEL_MARK):].split("|", 1)[0]) for _, marked, _ in portrait
+                        for m in marked if m.startswith(LEVEL_MARK)}, reverse=True)
+        portrait = [(n, [_level_line(m, sizes) for m in marked], has) for n, marked, has in portrait]
+        last_heading = ""
+        for number, marked, _ in portrait:
+            # Text at the top of a page continues the section of the page before.
+            page_sections = split_sections("\n".join(marked), page=number, heading=last_heading, guess=guess,
+                                           parent=last_heading.split(NEST)[0])
+            sections.extend(page_sections)
+            if page_sections:
+                last_heading = page_sections[-1].heading
     except UnreadableFileError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,

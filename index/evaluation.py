@@ -1,0 +1,131 @@
+"""Retrieval evaluation on labeled questions: recall@k, MRR@10, nDCG@10 and top-1 per method."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from index.analysis import SwedishAnalyzer
+from index.archive import Archive
+from index.lexical import LexicalIndex
+from index.search import search
+
+
+@dataclass(frozen=True)
+class Question:
+    """A labeled search question and the documents (paths) that answer it."""
+
+    qid: str
+    query: str
+    relevant: frozenset[str]
+
+
+@dataclass
+class MethodScore:
+    """Averages over all questions for one method, plus the questions it missed."""
+
+    name: str
+    recall5: float
+    recall10: float
+    mrr10: float
+    ndcg10: float
+    top1: float
+    missed: list[str] = field(default_factory=list)
+
+    def row(self) -> dict:
+        return {"method": self.name, "recall@5": round(self.recall5, 4), "recall@10": round(self.recall10, 4),
+                "mrr@10": round(self.mrr10, 4), "ndcg@10": round(self.ndcg10, 4), "top1": round(self.top1, 4)}
+
+
+def load_questions(folder: Path) -> list[Question]:
+    """Every `search:` question of the YAML label files in a folder."""
+    questions: list[Question] = []
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("search", []) or []:
+            relevant = frozenset(r["path"] for r in item.get("relevant", []) if r.get("path"))
+            if relevant:
+                questions.append(Question(str(item["id"]), str(item["query"]), relevant))
+    return questions
+
+
+def score_ranking(ranked_paths: Sequence[str], relevant: frozenset[str]) -> dict[str, float]:
+    """Metrics of one ranked list of document paths against the relevant set."""
+    def recall(k: int) -> float:
+        return len(set(ranked_paths[:k]) & relevant) / len(relevant)
+
+    first = next((i for i, p in enumerate(ranked_paths[:10], start=1) if p in relevant), None)
+    dcg = sum(1 / math.log2(i + 1) for i, p in enumerate(ranked_paths[:10], start=1) if p in relevant)
+    ideal = sum(1 / math.log2(i + 1) for i in range(1, min(len(relevant), 10) + 1))
+    return {"recall5": recall(5), "recall10": recall(10), "mrr10": 1 / first if first else 0.0,
+            "ndcg10": dcg / ideal if ideal else 0.0, "top1": 1.0 if first == 1 else 0.0}
+
+
+Runner = Callable[[Archive, str], list[str]]
+
+
+def _runner(method: str, expand: bool) -> Runner:
+    def run(archive: Archive, query: str) -> list[str]:
+        result = search(archive, query, k=10, method=method, expand=expand)
+        return [h.path for h in result.hits]
+    return run
+
+
+def without_compounds(archive: Archive) -> Archive:
+    """A shallow copy of the archive whose lexical side does not split compounds."""
+    variant = copy.copy(archive)
+    variant.analyzer = SwedishAnalyzer(split_compounds=False)
+    texts = [c.embed_text for c in archive.meta.chunks_by_rows(list(range(archive.size))).values()]
+    variant.lexical = LexicalIndex.build([variant.analyzer.tokens(t) for t in texts])
+    return variant
+
+
+def evaluate(archive: Archive, questions: Sequence[Question],
+             methods: dict[str, tuple[Archive, Runner]] | None = None) -> list[MethodScore]:
+    """Run every question through every method and average the metrics.
+
+    Args:
+        archive: The opened index of the corpus the labels describe.
+        questions: The labeled questions.
+        methods: name -> (archive variant, runner); the standard side-by-side set when None.
+    """
+    if methods is None:
+        plain = without_compounds(archive)
+        methods = {
+            "bm25 (stemmer only)": (plain, _runner("bm25", False)),
+            "bm25 + compounds": (archive, _runner("bm25", False)),
+            "bm25 + compounds + thesaurus": (archive, _runner("bm25", True)),
+            "dense (e5)": (archive, _runner("dense", False)),
+            "hybrid (stemmer only)": (plain, _runner("hybrid", False)),
+            "hybrid + compounds": (archive, _runner("hybrid", False)),
+            "hybrid + compounds + thesaurus (default)": (archive, _runner("hybrid", True)),
+        }
+    scores: list[MethodScore] = []
+    for name, (variant, run) in methods.items():
+        totals = {"recall5": 0.0, "recall10": 0.0, "mrr10": 0.0, "ndcg10": 0.0, "top1": 0.0}
+        missed: list[str] = []
+        for question in questions:
+            metrics = score_ranking(run(variant, question.query), question.relevant)
+            for key, value in metrics.items():
+                totals[key] += value
+            if metrics["top1"] == 0:
+                missed.append(question.qid)
+        n = max(len(questions), 1)
+        scores.append(MethodScore(name, totals["recall5"] / n, totals["recall10"] / n, totals["mrr10"] / n,
+                                  totals["ndcg10"] / n, totals["top1"] / n, missed))
+    return scores
+
+
+def format_table(scores: Sequence[MethodScore], questions: int) -> str:
+    """A Markdown table of the scores."""
+    lines = [f"Questions: {questions}", "",
+             "| method | recall@5 | recall@10 | MRR@10 | nDCG@10 | first hit correct |",
+             "|---|---|---|---|---|---|"]
+    for s in scores:
+        lines.append(f"| {s.name} | {s.recall5:.3f} | {s.recall10:.3f} | {s.mrr10:.3f} | {s.ndcg10:.3f} | {s.top1:.3f} |")
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""Shared fixtures: a tiny corpus indexed with the fake embedder, and the real corpus with e5."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from index.build import ingest  # noqa: E402
+from ingest.config import IngestConfig  # noqa: E402
+from ingest.embedding import HashEmbedder, load_embedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINI_CORPUS = FIXTURES / "mini_corpus"
+CORPUS = ROOT / "corpus"
+LABELS = Path(__file__).resolve().parent / "data" / "labels"
+HASH_CONFIG = IngestConfig(embedder="hash")
+
+
+@pytest.fixture(scope="session")
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture(scope="session")
+def mini_store(tmp_path_factory, hash_embedder) -> Path:
+    """An index store of the mini corpus built with the fake embedder (shared, read-only)."""
+    store = tmp_path_factory.mktemp("mini") / "index"
+    ingest([MINI_CORPUS], store, HASH_CONFIG, embedder=hash_embedder)
+    return store
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path) -> Path:
+    """A private, writable copy of the mini corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(MINI_CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def e5_embedder():
+    return load_embedder("multilingual-e5-small")
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory, e5_embedder) -> Path:
+    """The sample corpus indexed with the real default model (built once per test session)."""
+    store = tmp_path_factory.mktemp("corpus") / "index"
+    ingest([CORPUS], store, IngestConfig(), embedder=e5_embedder)
+    return store
+
+
+@pytest.fixture(scope="session")
+def corpus_archive(corpus_store, e5_embedder):
+    from index.archive import Archive
+
+    archive = Archive.open(corpus_store, e5_embedder)
+    yield archive
+    archive.close()
