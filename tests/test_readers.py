@@ -20,6 +20,7 @@ import pytest
 from ingest.errors import UnreadableFileError, UnsupportedFileError
 from ingest.models import ParsedFile
 from ingest.readers import SUPPORTED_SUFFIXES, read_document
+from ingest.structure import NEST
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "same"
@@ -33,6 +34,11 @@ HEADINGS = [
     "Beslut",
 ]
 NOTES_MARK = "Talaranteckningar:"
+
+
+def own(heading: str) -> str:
+    """A section's own heading, without the agenda item it is nested under ("Item › Beslut")."""
+    return heading.rsplit(NEST, 1)[-1]
 
 
 def load_render_corpus():
@@ -69,12 +75,13 @@ def document_words(parsed: ParsedFile) -> list[str]:
 
     Readers differ in whether the title stays in the sections (a plain-text first line, a
     Markdown/Word H1 with text under it, a title slide) or only in ``parsed.title`` (a PDF's
-    large first line); the title is put in front once when the sections lack it. Speaker
-    notes, which only a PPTX has, are left out.
+    large first line); the title is put in front once when the sections lack it. Nested
+    headings count once (their own part), and speaker notes, which only a PPTX has, are
+    left out.
     """
     seq: list[str] = []
     for section in parsed.sections:
-        seq += words(section.heading) + words(section.text.split(NOTES_MARK)[0])
+        seq += words(own(section.heading)) + words(section.text.split(NOTES_MARK)[0])
     title = words(parsed.title or "")
     if seq[: len(title)] != title:
         seq = title + seq
@@ -105,7 +112,7 @@ def test_same_minutes_same_words_in_every_format(parsed_minutes, name):
 def test_same_minutes_same_title_and_headings(parsed_minutes, name):
     parsed = parsed_minutes[name]
     assert parsed.title == TITLE
-    headings = [s.heading for s in parsed.sections if s.heading and s.heading != parsed.title]
+    headings = [own(s.heading) for s in parsed.sections if s.heading and s.heading != parsed.title]
     assert headings == HEADINGS
 
 
@@ -119,10 +126,20 @@ def test_format_names_the_reader(name, fmt):
 
 @pytest.mark.parametrize("name", MINUTES_FORMATS)
 def test_attendance_section_kind(parsed_minutes, name):
-    kinds = {s.heading: s.kind for s in parsed_minutes[name].sections}
+    kinds = {own(s.heading): s.kind for s in parsed_minutes[name].sections}
     assert kinds["Närvarande"] == "attendance"
     for heading in HEADINGS[1:]:
         assert kinds[heading] == "body"
+
+
+@pytest.mark.parametrize("name", ["minutes.txt", "minutes.md", "minutes.docx", "minutes.pdf"])
+def test_decision_heading_is_nested_under_the_agenda_item(parsed_minutes, name):
+    headings = [s.heading for s in parsed_minutes[name].sections]
+    assert f"{HEADINGS[2]}{NEST}Beslut" in headings
+
+
+def test_slide_titles_are_not_nested(parsed_minutes):
+    assert "Beslut" in [s.heading for s in parsed_minutes["minutes.pptx"].sections]
 
 
 @pytest.mark.parametrize("name", ["minutes.txt", "minutes.md", "minutes.docx"])
@@ -148,7 +165,7 @@ def test_plain_text_finds_agenda_items_and_known_headings(parsed_minutes):
 
 def test_docx_keeps_heading_styles_and_bullets(parsed_minutes):
     parsed = parsed_minutes["minutes.docx"]
-    by_heading = {s.heading: s for s in parsed.sections}
+    by_heading = {own(s.heading): s for s in parsed.sections}
     assert set(HEADINGS) <= set(by_heading)
     item = by_heading[HEADINGS[1]]
     assert item.text.startswith("Helena berättade")
@@ -251,9 +268,13 @@ def test_html_drops_navigation_cookies_and_footer(page, boilerplate):
     assert boilerplate.lower() not in text.lower()
 
 
-def test_html_without_main_text_is_unreadable():
+@pytest.mark.parametrize("data", [
+    b"<html><head><title>Tom sida</title></head><body></body></html>",
+    b"<html><body><script>var x = 1;</script></body></html>",
+])
+def test_html_without_main_text_is_unreadable(data):
     with pytest.raises(UnreadableFileError, match="no main text"):
-        read_document(b"<html><body><nav><a href='/'>Start</a></nav></body></html>", "tom.html")
+        read_document(data, "tom.html")
 
 
 # ---------------------------------------------------------------- decoding
@@ -303,10 +324,16 @@ def test_empty_file_is_unreadable(suffix):
         read_document(b"", "tom" + suffix)
 
 
-@pytest.mark.parametrize("data", [b"  \n\t\r\n ", "\ufeff".encode("utf-8")[:0] + b"\n\n"])
-def test_whitespace_only_text_is_unreadable(data):
+@pytest.mark.parametrize("data", [
+    b"  \n\t\r\n ",
+    b"\xef\xbb\xbf",                 # an empty file saved with a UTF-8 byte-order mark
+    b"\xef\xbb\xbf\r\n  \r\n",
+    "\u00a0\n".encode("utf-8"),      # a no-break space only
+])
+@pytest.mark.parametrize("name", ["blank.txt", "blank.md", "blank.html"])
+def test_whitespace_only_text_is_unreadable(data, name):
     with pytest.raises(UnreadableFileError, match="empty"):
-        read_document(data, "blank.txt")
+        read_document(data, name)
 
 
 @pytest.mark.parametrize(("data", "reason"), [

@@ -89,7 +89,7 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
         UnreadableFileError: for a corrupt or encrypted PDF, or one with no text layer.
     """
     import pypdf
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
 
     if not data:
         raise UnreadableFileError(f"{name}: the file is empty (0 bytes); nothing to index")
@@ -155,7 +155,14 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
                 last_heading = page_sections[-1].heading
     except UnreadableFileError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+    except DependencyError as exc:  # AES encryption without pypdf's optional crypto library
+        raise UnreadableFileError(
+            f"{name}: PDF encrypted with AES, which needs the 'cryptography' package to read "
+            "(pip install cryptography); skipped") from exc
+    except LimitReachedError as exc:
+        raise UnreadableFileError(
+            f"{name}: a PDF stream expands past pypdf's size limit (a decompression bomb?); skipped") from exc
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError, AssertionError, ZeroDivisionError, OverflowError) as exc:
         raise UnreadableFileError(f"{name}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})"[:300]) from exc
     if not any(s.text.strip() or s.heading.strip() for s in sections):

@@ -39,6 +39,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, list[str]]:
         except UnicodeDecodeError:
             text = data.decode("latin-1")
             notes.append("not UTF-8 or cp1252; decoded as latin-1")
+    if not text.strip():  # a byte-order mark or non-ASCII spaces only
+        raise UnreadableFileError(f"{name}: the file is empty ({len(data)} bytes, no text); nothing to index")
     sample = text[:8192]
     if sample and len(_CONTROL.findall(sample)) > 0.05 * len(sample):
         raise UnreadableFileError(f"{name}: mostly control characters, not text; check that the file type is right")

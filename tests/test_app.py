@@ -1,0 +1,93 @@
+"""Fast checks of the Streamlit pages with AppTest (the browser tests drive the real app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture()
+def app_env(monkeypatch, mini_store):
+    monkeypatch.setenv("ARKIV_INDEX", str(mini_store))
+    monkeypatch.setenv("ARKIV_EMBEDDER", "hash")
+    return mini_store
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_search_page_shows_results(app_env):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "Sök i arkivet"
+    box = next(t for t in at.text_input if t.label == "Sökfråga")
+    box.input("Safe Exam Browser tekniktest").run()
+    assert not at.exception
+    text = _markdown(at)
+    assert "Anteckningar – Nätverk A" in text
+    assert "<mark>" in text  # query words are highlighted
+    assert at.query_params["q"] == "Safe Exam Browser tekniktest"
+
+
+def test_query_in_url_runs_the_search(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = "skärmtid förskolan"
+    at.run()
+    assert not at.exception
+    assert "natverk-b" in _markdown(at)
+
+
+def test_empty_query_gives_guidance(app_env):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert "Skriv en sökfråga" in _markdown(at)
+
+
+def test_filter_by_network(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = "avtal prov fusk"
+    at.run()
+    at.sidebar.multiselect[0].select("natverk-a").run()
+    text = _markdown(at)
+    assert "natverk-a" in text and "natverk-b" not in text
+
+
+def test_document_view_escapes_text_and_marks_hit(app_env, mini_store):
+    from index.archive import Archive
+
+    archive = Archive.open(mini_store)
+    doc = next(d for d in archive.documents if d["path"].endswith("2023-10-05_natverk-a_anteckningar.md"))
+    chunk = archive.meta.chunks_of(doc["doc_id"])[0]
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["doc"] = doc["doc_id"]
+    at.query_params["chunk"] = chunk.chunk_id
+    at.run()
+    at.switch_page("app_pages/document.py").run()
+    assert not at.exception
+    assert at.title[0].value == doc["title"]
+    text = _markdown(at)
+    assert "doc-section hit" in text
+    assert "Ladda ned originalfilen" in [b.label for b in at.get("download_button")]
+
+
+def test_missing_index_builds_it_with_progress(monkeypatch, tmp_path):
+    from conftest import MINI_CORPUS
+
+    monkeypatch.setenv("ARKIV_INDEX", str(tmp_path / "index"))
+    monkeypatch.setenv("ARKIV_CORPUS", str(MINI_CORPUS))
+    monkeypatch.setenv("ARKIV_EMBEDDER", "hash")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_about_page_lists_status(app_env):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("app_pages/about.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Om arkivet"
+    assert [m.value for m in at.metric][:1] == ["5"]
