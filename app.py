@@ -7,9 +7,9 @@ import streamlit as st
 from app_pages.common import CSS
 
 PAGES = [
-    st.Page("app_pages/search.py", title="Sök", icon="🔎", url_path="sok", default=True),
-    st.Page("app_pages/document.py", title="Dokument", icon="📄", url_path="dokument"),
-    st.Page("app_pages/about.py", title="Om arkivet", icon="ℹ️", url_path="om"),
+    st.Page("app_pages/search.py", title="Sök", icon=":material/search:", url_path="sok", default=True),
+    st.Page("app_pages/document.py", title="Dokument", icon=":material/description:", url_path="dokument"),
+    st.Page("app_pages/about.py", title="Om arkivet", icon=":material/info:", url_path="om"),
 ]
 
 

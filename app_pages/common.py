@@ -120,9 +120,9 @@ def filters_ui(archive: Archive) -> dict:
     years = list(range(int((first or "2019")[:4]), int((last or "2026")[:4]) + 1))
     year_from = st.sidebar.selectbox("Från år", ["Alla"] + years, index=_index_of(["Alla"] + years, params.get("from")))
     year_to = st.sidebar.selectbox("Till år", ["Alla"] + years, index=_index_of(["Alla"] + years, params.get("to")))
-    networks = st.sidebar.multiselect("Nätverk", archive.networks(), default=[
+    networks = st.sidebar.multiselect("Nätverk", archive.networks(), placeholder="Alla nätverk", default=[
         n for n in params.get_all("network") if n in archive.networks()])
-    types = st.sidebar.multiselect("Dokumenttyp", list(DOC_TYPES), format_func=type_label,
+    types = st.sidebar.multiselect("Dokumenttyp", list(DOC_TYPES), format_func=type_label, placeholder="Alla typer",
                                    default=[t for t in params.get_all("type") if t in DOC_TYPES])
     person = st.sidebar.text_input("Person", value=params.get("person", ""))
     org = st.sidebar.text_input("Organisation", value=params.get("org", ""))

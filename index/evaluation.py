@@ -57,7 +57,8 @@ def load_questions(folder: Path) -> list[Question]:
 def score_ranking(ranked_paths: Sequence[str], relevant: frozenset[str]) -> dict[str, float]:
     """Metrics of one ranked list of document paths against the relevant set."""
     def recall(k: int) -> float:
-        return len(set(ranked_paths[:k]) & relevant) / len(relevant)
+        # Capped at k: a question with 12 answering documents can reach 1.0 at k=10.
+        return len(set(ranked_paths[:k]) & relevant) / min(len(relevant), k)
 
     first = next((i for i, p in enumerate(ranked_paths[:10], start=1) if p in relevant), None)
     dcg = sum(1 / math.log2(i + 1) for i, p in enumerate(ranked_paths[:10], start=1) if p in relevant)

@@ -35,9 +35,12 @@ def _split(text: str, budget: int, overlap: int, count_tokens: TokenCounter) -> 
     # the overlap (in tokens) from a character offset and so can point at another occurrence
     # of a repeated piece (a long URL, a dotted line), out of reading order.
     for piece in splitter.split_text(text):
-        # A piece follows the previous one after whitespace, or (overlap) starts inside it.
+        # A piece starts inside the previous one (overlap) or right after it and whitespace;
+        # the last such occurrence is taken, so that repeated text keeps advancing.
         after = _SPACE.match(text, previous_end).end()
-        start = after if text.startswith(piece, after) else text.find(piece, previous_start + 1)
+        start = text.rfind(piece, previous_start + 1, after + len(piece))
+        if start < 0:
+            start = text.find(piece, previous_start + 1)
         if start < 0:  # cannot happen with strip-only splitting; keep offsets honest anyway
             continue
         pieces.append((start, piece))

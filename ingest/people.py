@@ -3,144 +3,336 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.models import Document, Person, Section
 
-_NAME_WORD = r"[A-ZÅÄÖÉÜ][a-zåäöéüëæøß]+(?:-[A-ZÅÄÖÉÜ][a-zåäöéüëæøß]+)?"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:af\s+|von\s+|de\s+)?{_NAME_WORD}){{1,3}}"
-_NAME_RE = re.compile(rf"^{_NAME}$")
-_ITEM = re.compile(rf"({_NAME})\s*(?:\(([^()]{{2,80}})\)|,\s*([^,;\n()]{{2,80}}))?")
-_HEADING_PRESENTER = re.compile(rf"\(\s*({_NAME})(?:\s*(?:,|och|&)\s*({_NAME}))?\s*,\s*([^()]{{2,80}})\)\s*$")
-_SPEAKER = re.compile(
-    rf"({_NAME}),\s+([^,.\n]{{3,80}}?)\s+(?:på|vid|från|i|hos)\s+([^,.\n]{{2,80}}?),?\s+"
-    r"(?:berättade|presenterade|föreläste|visade|inledde|beskrev|redogjorde|talade|gick igenom|pratade)")
-_FROM = re.compile(
-    rf"({_NAME})(?:\s+och\s+({_NAME}))?\s+från\s+([A-ZÅÄÖ][^,.\n]{{1,60}}?)\s+"
-    r"(?:berättade|presenterade|föreläste|visade|inledde|beskrev|redogjorde|talade|gick igenom|pratade)")
-_ROLE_LINE = re.compile(
-    r"^\s*(ordförande|mötesordförande|sekreterare|antecknare|antecknades av|vid pennan|"
-    r"samordnare|nätverkssamordnare|processledare|sammankallande)\s*:?\s*(.+)$", re.IGNORECASE | re.MULTILINE)
-_ROLE_WORDS = {"ordförande": "chair", "mötesordförande": "chair", "sammankallande": "chair",
-               "sekreterare": "note_taker", "antecknare": "note_taker", "antecknades av": "note_taker",
-               "vid pennan": "note_taker", "samordnare": "coordinator", "nätverkssamordnare": "coordinator",
-               "processledare": "coordinator"}
-_NOT_NAMES = {"Övriga Frågor", "Nästa Möte", "Digitala Nationella", "Göteborgs Universitet"}
+_UP, _LO = "A-ZÅÄÖÉÜ", "a-zåäöéüëæøß"
+_WORD = rf"[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?"
+_NAME = rf"{_WORD}(?:[ \t]+(?:af[ \t]+|von[ \t]+|de[ \t]+|van[ \t]+)?{_WORD}){{1,3}}"
+_NAME_RE = re.compile(_NAME)
+_WORD_RE = re.compile(_WORD)
+#: Labels that introduce people ("Närvarande:", "Antecknare:"), checked in this order.
+_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(pattern, re.IGNORECASE)) for role, pattern in (
+    ("absent", r"(?:ej|inte|icke) närvarande|frånvarande|förhindrade?|(?:anmält |anmälda )?förhinder|avbud|ej deltagande"),
+    ("guest", r"gäst\w*(?: via [\wåäö]+)?|inbjud\w*(?: [\wåäö]+){0,3}|medverkande|talare|föreläsare"),
+    ("chair", r"(?:mötes)?ordförande|mötesledare|moderator|sammankallande|(?:mötet|träffen) leddes av"),
+    ("note_taker", r"antecknare|sekreterare|anteckningar|antecknades av|dokumentation|vid (?:pennan|anteckningarna)"),
+    ("coordinator", r"(?:nätverks)?samordnare|processledare"),
+    ("present", r"närvarande|deltagare|deltog|närvarolista|från nätverket|medlemmar"),
+))
+#: Role words written beside a name in a list ("Anna Berg (Ale), ordförande").
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(pattern, re.IGNORECASE)) for role, pattern in (
+    ("chair", r"(?<![\w-])(?:mötes)?ordförande\b|\bleder (?:träffen|mötet)\b|\bmötesledare\b|\bmoderator\b"),
+    ("note_taker", r"(?<![\w-])(?:antecknare|antecknar|sekreterare)\b"),
+    ("coordinator", r"(?<![\w-])(?:nätverks)?samordnare\b|\bprocessledare\b"),
+))
+#: When one person gets several attendance roles, the first in this order wins.
+_PRIORITY = ("chair", "note_taker", "coordinator", "guest", "present", "absent")
+_LABEL = re.compile(r"^[\s•*\-–]*\**([^\W\d][\w /-]{0,40}?)\**\s*:\**\s*(.*)$")
+_LED_BY = re.compile(r"^\s*((?:mötet|träffen) leddes av)\s+(.*)$", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)])\s+")
+_SENTENCE = re.compile(rf"(?<=[.!?])\s+(?=[{_UP}*])")
+_NOISE = re.compile(r"^(?:via\b|digitalt|på (?:länk|plats|distans)|punkt\b|deltog\b|värd\b|\d)", re.IGNORECASE)
+_ENTRY_REST = re.compile(r"\s*(?:$|[(,–—:;-]|(?:från|på|vid|hos)\s)")
+_STRONG = r"presenterade|föreläste|höll (?:ett |en )?(?:föredrag|föreläsning|presentation|dragning)"
+_VERB = re.compile(rf"\b(?:(?P<strong>{_STRONG})|berättade|redovisade|redogjorde|gick igenom|visade|talade|"
+                   r"pratade|beskrev|inledde|sammanfattade|delade|gav en (?:genomgång|lägesbild|uppdatering|"
+                   r"introduktion|översikt|bakgrund))\b(?P<speech>\s+(?:med\s+)?att\b)?")
+_VERB_FIRST = re.compile(rf"\b(?:{_STRONG})\s+(?=[{_UP}])")
+_CLAUSE = re.compile(r"(?<=[.!?])\s+|:\s+|\n\s*(?:[-•*–]|\d{1,2}[.)])\s*|\n\s*\n")
+_FIRST_SUBJECT = re.compile(rf"({_WORD})(?:\s*\([^()]*\))?((?:\s*(?:,|och)\s*{_WORD}(?:\s*\([^()]*\))?)*)\s*$")
+_COORDINATED = re.compile(rf"(?:,\s*och|\s+och|,)\s+(?={_NAME})")
+_AGENDA = re.compile(r"dagordning|agenda|program", re.IGNORECASE)
+_HEAD_PAREN = re.compile(r"\(([^()]*)\)\s*$")
+_HEAD_DASH = re.compile(rf"\s[–—-]\s+({_NAME}\s*,\s*[^,–—()]+)\s*$")
 
 
-def _organisation(raw: str | None) -> str | None:
-    """The canonical organisation for a raw mention, via the gazetteer when it knows it."""
-    if not raw:
-        return None
-    raw = raw.strip().strip(".").strip()
-    if not raw:
-        return None
+def _gazetteer():  # noqa: ANN202 - the gazetteer module is optional in a trimmed install
     try:
         from ingest.gazetteer import default_gazetteer
-
-        org = default_gazetteer().lookup(raw)
-        if org is not None:
-            return org.name
-        for _, _, org in default_gazetteer().find_all(raw):
-            return org.name
-    except ImportError:  # the gazetteer ships with the project; tolerate a trimmed install
-        pass
-    return raw
+    except ImportError:
+        return None
+    return default_gazetteer()
 
 
-def _attendance_role(heading: str) -> str:
-    lowered = heading.lower()
-    if re.search(r"\b(ej närvarande|frånvarande|förhinder|anmält)", lowered):
-        return "absent"
-    if re.search(r"\b(gäst|gäster|inbjudna|medverkande)", lowered):
-        return "guest"
-    return "present"
+@lru_cache(maxsize=8192)
+def _organisation(raw: str | None) -> str | None:
+    """The canonical organisation a text names ("Kungälv" -> "Kungälvs kommun"), or None."""
+    text = re.sub(r"\s+", " ", raw or "").strip(" .,;:()")
+    gaz = _gazetteer()
+    if len(text) < 2 or gaz is None:
+        return None
+    found = gaz.find_all(text)
+    if found:
+        return found[0][2].name
+    org = gaz.lookup(text) if text[0].isupper() else None
+    return org.name if org is not None else None
 
 
-def parse_people_list(text: str, role: str) -> list[Person]:
-    """People in a list like "Anna Berg (Kungälv), Per Olsson (Mölndals stad)"."""
+@lru_cache(maxsize=8192)
+def _org_starts(text: str) -> bool:
+    """Whether an organisation name starts the text ("Lilla Edet, ...", "Sveriges Kommuner och ...")."""
+    gaz = _gazetteer()
+    found = gaz.find_all(text) if gaz is not None else []
+    return bool(found) and found[0][0] == 0
+
+
+def _name_at(text: str, pos: int = 0) -> str | None:
+    """The person's name starting at ``pos`` (two to four capitalised words, not an organisation)."""
+    match = _NAME_RE.match(text, pos)
+    if match is None or _org_starts(text[pos:pos + 60]):
+        return None
+    return re.sub(r"\s+", " ", match.group(0))
+
+
+def _label_role(label: str, heading: bool = False) -> str | None:
+    """The role a label or heading introduces ("Ej närvarande" -> "absent"), or None."""
+    key = re.sub(r"\s+", " ", label.strip(" :*#.").lower())
+    if heading and key in ("anteckningar", "dokumentation"):
+        return None
+    return next((role for role, pattern in _LABELS if pattern.fullmatch(key)), None)
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Whether ``line`` continues a list entry that wrapped at the end of ``prev``."""
+    if _BULLET.match(line) or _LABEL.match(line) or _LED_BY.match(line) or _label_role(line):
+        return False
+    if prev.count("(") > prev.count(")") or prev.endswith((",", " och")) or line[0] == "(" or line[0].islower():
+        return True
+    last, first = re.split(r"[,;)]", prev)[-1].strip(), re.split(r"[,;(]", line)[0].strip()
+    return any(_WORD_RE.fullmatch(part) and _organisation(part) is None for part in (last, first))
+
+
+def _entries(text: str) -> list[str]:
+    """Split a list into entries at semicolons and at commas or "och" that precede a name."""
+    entries, start = [], 0
+    for match in re.finditer(r";|,\s*(?:och\s+|samt\s+)?|\s+(?:och|samt)\s+", text):
+        depth = text.count("(", 0, match.start()) - text.count(")", 0, match.start())
+        if depth <= 0 and (match.group(0) == ";" or _name_at(text, match.end())):
+            entries.append(text[start:match.start()])
+            start = match.end()
+    return [e for e in (*entries, text[start:]) if e.strip()]
+
+
+def _entry_person(entry: str, role: str, home: str | None) -> Person | None:
+    """One list entry ("Helena Welén, undervisningsråd, Skolverket (punkt 2)") as a person."""
+    entry = re.sub(r"^(?:och|samt)\s+", "", entry.strip(" \t-•*–.:"))
+    name = _name_at(entry)
+    rest = entry[len(_NAME_RE.match(entry).group(0)):] if name else ""
+    if name is None or not (_ENTRY_REST.match(rest) or any(p.fullmatch(rest.strip()) for _, p in _MARKERS)):
+        return None
+    role = next((r for r, pattern in _MARKERS if pattern.search(rest)), role)
+    parts = [p.strip(" .") for m in re.finditer(r"\(([^()]*)\)|[^(),;]+", rest)
+             for p in re.split(r"," if m.group(1) is not None else r"\s[–—-]\s|^\s*[–—-]\s", m.group(1) or m.group(0))]
+    parts = [p for p in parts if p and not _NOISE.match(p) and not any(pt.search(p) for _, pt in _MARKERS)]
+    org_index = next((i for i, p in enumerate(parts) if _organisation(p)), None)
+    org = _organisation(parts[org_index]) if org_index is not None else (home if parts else None)
+    title = next((p for p in parts[:org_index] if p[0].islower()), None) if org_index else None
+    return Person(name, org, role, "", title)
+
+
+def parse_people_list(text: str, role: str | None, home: str | None = None) -> list[Person]:
+    """People in a list like "Anna Berg (Kungälv), Per Olsson (Mölndals stad)".
+
+    Entries may be comma, semicolon or line separated, wrap across lines and carry role
+    words ("(Mölndal, ordförande)", "– antecknare"). Labels ("Gäster:", "Antecknare:",
+    "Mötet leddes av") switch the role for their line, or for the lines below a bare label.
+
+    Args:
+        text: The list text.
+        role: The role of unlabelled entries, or None to take only labelled ones.
+        home: The organisation of entries that name only an internal unit
+            ("(utbildningsförvaltningen)"), e.g. the municipality a network belongs to.
+
+    Returns:
+        The people in list order, organisations normalised to canonical names.
+    """
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if lines and line and lines[-1] and _continues(lines[-1], line):
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
     people: list[Person] = []
-    for item in re.split(r"[;\n]|,(?![^()]*\))(?=\s*[A-ZÅÄÖ][a-zåäö]+\s+[A-ZÅÄÖ])", text):
-        item = item.strip(" -•\t")
-        match = _ITEM.match(item)
-        if not match:
-            continue
-        name = match.group(1).strip()
-        if name in _NOT_NAMES:
-            continue
-        org_text = match.group(2) or match.group(3)
-        title = None
-        if org_text and "," in org_text:  # "(rektor, Kungälvs kommun)"
-            first, _, rest = org_text.partition(",")
-            title, org_text = first.strip(), rest.strip()
-        people.append(Person(name, _organisation(org_text), role, "", title))
+    pending: str | None = None  # the role of a bare label ("Inbjudna talare:") for the lines below it
+    for line in lines:
+        found = False
+        for sentence in _SENTENCE.split(line):
+            label = _LED_BY.match(sentence) or _LABEL.match(sentence)
+            if label is not None:
+                current, rest = _label_role(label.group(1)), label.group(2)
+            elif _label_role(sentence):
+                current, rest = _label_role(sentence), ""
+            else:
+                current, rest = pending or role, sentence
+            if current and not rest.strip():
+                pending, found = current, True
+            for entry in _entries(rest) if current else []:
+                if (person := _entry_person(entry, current, home)) is not None:
+                    people.append(person)
+                    found = True
+        if not found:
+            pending = None
     return people
 
 
-def _presenters_in_section(section: Section) -> list[Person]:
-    found: list[Person] = []
-    match = _HEADING_PRESENTER.search(section.heading)
-    if match:
-        org = _organisation(match.group(3))
-        for name in (match.group(1), match.group(2)):
-            if name:
-                found.append(Person(name, org, "presenter", section.heading))
-    for match in _SPEAKER.finditer(section.text):
-        found.append(Person(match.group(1), _organisation(match.group(3)), "presenter",
-                            section.heading, match.group(2).strip()))
-    for match in _FROM.finditer(section.text):
-        org = _organisation(match.group(3))
-        for name in (match.group(1), match.group(2)):
-            if name:
-                found.append(Person(name, org, "presenter", section.heading))
-    return found
-
-
-def _title_slide_presenter(doc: Document) -> list[Person]:
-    """The presenter named on a deck's title slide: a name line followed by role/organisation lines."""
-    first = doc.sections[0] if doc.sections else None
-    if first is None or first.page != 1:
-        return []
-    lines = [ln.strip(" •-") for ln in first.text.splitlines() if ln.strip()]
-    for i, line in enumerate(lines):
-        head = line.split(",")[0].strip()
-        if _NAME_RE.match(head) and head not in _NOT_NAMES:
-            rest = [p.strip() for p in line.split(",")[1:]] + lines[i + 1:i + 3]
-            org = None
-            for candidate in rest:
-                org = _organisation(candidate)
-                if org and org != candidate.strip().strip("."):
+def _heading_people(heading: str) -> tuple[bool, list[list]]:
+    """Whether a heading names who presents it, and the [name, organisation] pairs it names."""
+    match = _HEAD_PAREN.search(heading) or _HEAD_DASH.search(heading)
+    if match is None or (match.re is _HEAD_DASH and not _organisation(match.group(1).rsplit(",", 1)[1])):
+        return False, []
+    pairs: list[list] = []
+    for part in re.split(r"\s*(?:;|,\s*och\s+|,|\s+och\s+|&)\s*", match.group(1)):
+        if _NAME_RE.fullmatch(part) and _name_at(part):
+            pairs.append([part, None])
+        elif org := _organisation(part):
+            for pair in reversed(pairs):
+                if pair[1] is not None:
                     break
-                org = None
-            if org is None and rest:
-                org = _organisation(rest[-1]) if len(rest) == 1 else None
-            return [Person(head, org, "presenter", first.heading)]
-    return []
+                pair[1] = org
+    return bool(pairs) or match.group(1)[:1].islower(), pairs
+
+
+def _merged_headings(sections: list[Section]) -> list[str]:
+    """Section headings with wrapped ones joined ("… (David Nilsson," + "Härryda)")."""
+    merged: list[str] = []
+    for i, section in enumerate(sections):
+        heading = section.heading.strip()
+        prev = merged[-1] if merged else ""
+        if i and heading == sections[i - 1].heading.strip():
+            heading = prev
+        elif prev.count("(") > prev.count(")") and heading.count(")") > heading.count("("):
+            heading, old = f"{prev} {heading}", prev
+            merged = [heading if h == old else h for h in merged]
+        merged.append(heading)
+    return merged
+
+
+def _sentence_presenters(text: str, marked: bool, resolve) -> list[tuple[str, str | None, bool]]:  # noqa: ANN001
+    """Presenters named in running text as (name, organisation, by first name only) triples.
+
+    "Name, title på Org, berättade om ..." and "Name från Org presenterade ..." count always;
+    a first name alone ("Peter och Mats redovisade ...") counts with "presenterade" and similar,
+    or under a heading that names a presenter. "berättade att" reports speech, not a talk.
+    """
+    found: list[tuple[str, str | None, bool]] = []
+    for clause in _CLAUSE.split(text):
+        clause = re.sub(r"\s+", " ", clause).strip(" •-*")
+        verb = _VERB.search(clause)
+        for match in _VERB_FIRST.finditer(clause):
+            if name := _name_at(clause, match.end()):
+                found.append((name, _organisation(clause[match.end() + len(name):][:80]), False))
+        if verb is None or verb.group("speech") or verb.start() > 220:
+            continue
+        subject = clause[:verb.start()]
+        if _name_at(subject):
+            starts = [0] + [m.end() for m in _COORDINATED.finditer(subject) if _name_at(subject, m.end())]
+            for start, end in zip(starts, [*starts[1:], len(subject)], strict=True):
+                name = _name_at(subject, start)
+                found.append((name, _organisation(subject[start + len(name):end]) if name else None, False))
+        elif (first := _FIRST_SUBJECT.fullmatch(subject)) and (marked or verb.group("strong")):
+            for word in _WORD_RE.findall(re.sub(r"\([^()]*\)", "", subject)):
+                if full := resolve(word):
+                    found.append((full, None, True))
+    return [f for f in found if f[0]]
+
+
+def _title_slide_presenter(section: Section) -> Person | None:
+    """The presenter on a deck's title slide: a name line followed by role/organisation lines."""
+    lines = [ln.strip(" •-") for ln in section.text.splitlines() if ln.strip()]
+    for i, line in enumerate(lines[:6]):
+        head = line.split(",")[0].strip()
+        if _NAME_RE.fullmatch(head) and _name_at(head):
+            rest = [p.strip() for p in line.split(",")[1:]] + lines[i + 1:i + 3]
+            org = next((o for o in map(_organisation, rest) if o), None)
+            title = next((p.split(",")[0].strip() for p in rest if p[:1].islower() or "," in p), None)
+            return Person(head, org, "presenter", section.heading, title)
+    return None
+
+
+def _home_municipality(network: str | None) -> str | None:
+    """The municipality a network is named after ("uppsala-ikt" -> "Uppsala kommun"), or None."""
+    gaz = _gazetteer()
+    for part in (network or "").split("-"):
+        org = gaz.lookup(part) if gaz is not None and len(part) >= 3 else None
+        if org is not None and org.kind == "municipality":
+            return org.name
+    return None
 
 
 def extract_people(doc: Document, sidecar_presenters: list[dict] | None = None) -> list[Person]:
     """Everyone the document names with a role: attendance, chair, note-taker, presenters.
 
-    Sidecar presenters (``presenters:`` in ``<file>.meta.yaml``) are added first and win.
-    A person appears once per (name, role, section).
+    Attendance comes from attendance sections and labelled lines anywhere ("Närvarande: …",
+    "Ordförande: …", "Mötet leddes av …"); each attendee gets one role, the most specific.
+    Presenters come from the sidecar, from headings ("2. AI (Jonas Ekholm, GU)"), agenda
+    lines, sentences ("Helena Welén, undervisningsråd på Skolverket, berättade om …"; first
+    names resolved to the full names the document gives) and, for decks, the title slide.
+    A presenter appears once per (name, section). Each person keeps one organisation, from
+    the sidecar, the attendance lists, headings or running text, in that order of trust.
+
+    Args:
+        doc: The document with its sections.
+        sidecar_presenters: ``presenters:`` from ``<file>.meta.yaml``, as name/organisation dicts.
+
+    Returns:
+        Attendees first, then presenters in reading order.
     """
-    people: list[Person] = []
-    for entry in sidecar_presenters or []:
-        people.append(Person(str(entry["name"]).strip(), _organisation(entry.get("organisation")),
-                             "presenter", "", entry.get("title")))
-    for section in doc.sections:
-        if section.kind == "attendance":
-            people.extend(parse_people_list(section.text, _attendance_role(section.heading)))
-        for match in _ROLE_LINE.finditer(section.heading + "\n" + section.text):
-            role = _ROLE_WORDS[match.group(1).lower()]
-            people.extend(parse_people_list(match.group(2), role))
-        people.extend(_presenters_in_section(section))
-    if doc.doc_type == "presentation" and not any(p.role == "presenter" for p in people):
-        people.extend(_title_slide_presenter(doc))
-    unique: dict[tuple[str, str, str], Person] = {}
-    for person in people:
-        key = (person.name.lower(), person.role, person.section if person.role == "presenter" else "")
-        if key not in unique:
-            unique[key] = person
-        elif unique[key].organisation is None and person.organisation:
-            unique[key].organisation = person.organisation
-    return list(unique.values())
+    home = _home_municipality(doc.network)
+    headings = _merged_headings(doc.sections)
+    attendees: list[Person] = []
+    presenters = [Person(str(e["name"]).strip(), _organisation(e.get("organisation")) or e.get("organisation"),
+                         "presenter", "", e.get("title")) for e in sidecar_presenters or [] if e.get("name")]
+    marked: list[bool] = []
+    for heading, section in zip(headings, doc.sections, strict=True):
+        role = _label_role(heading, heading=True) or ("present" if section.kind == "attendance" else None)
+        attendees += parse_people_list(section.text, role, home)
+        is_marked, pairs = _heading_people(heading)
+        marked.append(is_marked)
+        presenters += [Person(name, org, "presenter", heading) for name, org in pairs]
+    sentence_found: list[tuple[int, str, str | None]] = []
+    roster = {p.name for p in attendees + presenters}
+
+    def resolver(index: int):  # noqa: ANN202
+        local = headings[index] + " " + doc.sections[index].text
+
+        def resolve(first: str) -> str | None:
+            candidates = sorted(n for n in roster if n.split()[0] == first)
+            near = [n for n in candidates if n in re.sub(r"\s+", " ", local)]
+            return near[0] if len(near) == 1 else candidates[0] if len(candidates) == 1 else None
+        return resolve
+
+    for first_names in (False, True):
+        for i, section in enumerate(doc.sections):
+            for name, org, by_first in _sentence_presenters(section.text, marked[i], resolver(i)):
+                if by_first == first_names:
+                    sentence_found.append((i, name, org))
+                    roster.add(name)
+    presenters += [Person(name, org, "presenter", headings[i]) for i, name, org in sorted(sentence_found, key=lambda f: f[0])]
+    for heading, section in zip(headings, doc.sections, strict=True):  # "1. Dataskydd (Mikael Strand, IMY)"
+        for line in section.text.splitlines() if _AGENDA.search(heading) else []:
+            if _BULLET.match(line):
+                presenters += [Person(n, o, "presenter", line.strip()) for n, o in _heading_people(line.strip())[1]
+                               if n not in {p.name for p in presenters}]
+    if doc.doc_type == "presentation" and not presenters and doc.sections and doc.sections[0].page == 1:
+        presenters += [p for p in [_title_slide_presenter(doc.sections[0])] if p]
+    org_of: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for person in presenters[:len(sidecar_presenters or [])] + attendees + presenters:
+        if person.organisation:
+            org_of.setdefault(person.name, person.organisation)
+        if person.title:
+            titles.setdefault(person.name, person.title)
+    best: dict[str, Person] = {}
+    for person in attendees:
+        held = best.get(person.name)
+        if held is None or _PRIORITY.index(person.role) < _PRIORITY.index(held.role):
+            best[person.name] = person
+    unique = {(p.name, p.section): p for p in reversed(presenters)}
+    result = list(best.values()) + [p for p in presenters if unique.get((p.name, p.section)) is p]
+    for person in result:
+        person.organisation = org_of.get(person.name, person.organisation)
+        person.title = person.title or titles.get(person.name)
+    return result

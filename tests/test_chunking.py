@@ -214,3 +214,26 @@ def test_fixture_minutes_chunk_by_section(name):
     assert [c.section_index for c in chunks] == with_text  # short sections: one chunk each
     for c in chunks:
         assert doc.sections[c.section_index].text[c.start:c.end] == c.text
+
+
+@pytest.mark.parametrize("text", [
+    # A table of contents: the same lines again and again.
+    "Innehåll\n" + "\n".join(f"Punkt {i % 3} ........................ {i % 3}" for i in range(200)),
+    "| Ja | Nej | Ja |\n" * 300,
+    "Röstning: " + "ja " * 600 + "slut.",
+])
+@pytest.mark.parametrize("overlap", [0, 16])
+def test_repeated_text_keeps_offsets_in_order_and_complete(count_tokens, text, overlap):
+    # Regression: offsets were taken from the splitter's start_index, which can point at an
+    # earlier copy of a repeated piece, leaving most of the section uncovered.
+    doc = make_document()
+    doc.sections = [Section("Innehåll", text)]
+    chunks = chunk_document(doc, IngestConfig(embedder="hash", chunk_tokens=64, chunk_overlap=overlap), count_tokens)
+    assert len(chunks) > 5
+    starts = [c.start for c in chunks]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    covered = [False] * len(text)
+    for c in chunks:
+        assert text[c.start:c.end] == c.text
+        covered[c.start:c.end] = [True] * (c.end - c.start)
+    assert all(covered[i] for i, ch in enumerate(text) if not ch.isspace())
