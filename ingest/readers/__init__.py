@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePath
 
-from ingest.errors import UnsupportedFileError
+from ingest.errors import UnreadableFileError, UnsupportedFileError
 from ingest.models import ParsedFile
 from ingest.readers.html import read_html
 from ingest.readers.office import read_docx, read_pptx
@@ -46,4 +46,10 @@ def read_document(data: bytes, name: str) -> ParsedFile:
         kinds = ", ".join(sorted({s.lstrip(".") for s in READERS}))
         raise UnsupportedFileError(
             f"{name}: unsupported file type {suffix or '(no suffix)'!r}; the archive reads {kinds}")
-    return reader(data, name)
+    try:
+        return reader(data, name)
+    except (UnreadableFileError, UnsupportedFileError) as exc:
+        message = str(exc)
+        if "\n" in message or "\r" in message:  # a parser's multi-line message: keep the report one line a file
+            raise type(exc)(" ".join(message.split())) from exc
+        raise
