@@ -11,6 +11,7 @@ import numpy as np
 
 from index.archive import Archive, Filters
 from index.snippets import make_snippet
+from index.vectors import _top_k
 from index.thesaurus import Thesaurus
 from ingest.errors import ConfigError
 from ingest.models import SearchHit
@@ -38,30 +39,66 @@ class SearchResult:
                 "results": [h.to_json() for h in self.hits]}
 
 
-def rrf(rankings: list[np.ndarray], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal rank fusion of several rankings of rows (best first)."""
+@dataclass(frozen=True)
+class Ranking:
+    """How dense and lexical candidates are combined; defaults chosen by `arkiv eval` figures.
+
+    Attributes:
+        rrf_k: Reciprocal rank fusion constant: score = sum of weight / (rrf_k + rank).
+        dense_weight: Weight of the dense (e5) ranking in the fusion.
+        lexical_weight: Weight of the BM25 ranking in the fusion.
+        expansion_weight: Share of the BM25 score that thesaurus synonyms add, relative to
+            the user's own words (0 turns expansion off).
+        doc_decay: When results are collapsed per document, a document scores its best
+            chunk plus doc_decay times its second, doc_decay squared times its third, and so
+            on (0 ranks a document by its best chunk alone).
+    """
+
+    rrf_k: int = RRF_K
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    expansion_weight: float = 0.3
+    doc_decay: float = 0.0
+
+
+DEFAULT_RANKING = Ranking()
+
+
+def rrf(rankings: list[np.ndarray], k: int = RRF_K, weights: list[float] | None = None) -> dict[int, float]:
+    """Weighted reciprocal rank fusion of several rankings of rows (best first)."""
     fused: dict[int, float] = {}
-    for rows in rankings:
+    for i, rows in enumerate(rankings):
+        weight = 1.0 if weights is None else weights[i]
         for rank, row in enumerate(rows.tolist(), start=1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
     return fused
 
 
-def lexical_query(query: str, expand: bool = True) -> str:
-    """The query the lexical side sees: the user's words plus thesaurus synonyms and acronyms.
+def expansion_terms(query: str) -> list[str]:
+    """Thesaurus synonyms and acronyms for the query's terms.
 
     The thesaurus file (index/data/thesaurus.txt, or $ARKIV_THESAURUS) is re-read when it
     changes, so an edit takes effect on the next query without re-indexing.
     """
-    if not expand:
-        return query
     path = os.environ.get("ARKIV_THESAURUS")
-    extra = Thesaurus.load_current(Path(path) if path else None).expand(query)
-    return " ".join([query, *extra])
+    return Thesaurus.load_current(Path(path) if path else None).expand(query)
+
+
+def lexical_scores(archive: Archive, query: str, mask: np.ndarray | None, expansion_weight: float) -> np.ndarray:
+    """BM25 of the user's words, plus a weighted BM25 of thesaurus terms they did not type."""
+    tokens = archive.analyzer.query_tokens(query)
+    scores = archive.lexical.scores(tokens, mask)
+    if expansion_weight > 0:
+        extra = archive.analyzer.query_tokens(" ".join(expansion_terms(query)))
+        extra = [t for t in dict.fromkeys(extra) if t not in tokens]
+        if extra:
+            scores = scores + expansion_weight * archive.lexical.scores(extra, mask)
+    return scores
 
 
 def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None = None,
-              method: str = "hybrid", expand: bool = True) -> list[tuple[int, float]]:
+              method: str = "hybrid", expand: bool = True,
+              ranking: Ranking = DEFAULT_RANKING) -> list[tuple[int, float]]:
     """Chunk rows ranked for a query as (row, score), best first, before collapsing.
 
     Args:
@@ -71,29 +108,35 @@ def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None 
         filters: Applied before ranking.
         method: "hybrid", "dense" or "bm25".
         expand: Add thesaurus synonyms to the lexical query.
+        ranking: Fusion settings.
     """
     if method not in METHODS:
         raise ConfigError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
     mask = archive.filter_mask(filters)
     rankings: list[np.ndarray] = []
+    weights: list[float] = []
     scores: dict[int, float] = {}
     if method in ("hybrid", "dense"):
         rows, sims = archive.vectors.search(archive.embedder.embed_query(query), depth, mask)
         rankings.append(rows)
+        weights.append(ranking.dense_weight)
         scores = dict(zip(rows.tolist(), sims.tolist()))
-    if method in ("hybrid", "bm25"):
-        tokens = archive.analyzer.query_tokens(lexical_query(query, expand))
-        rows, bm = archive.lexical.search(tokens, depth, mask)
+    if method in ("hybrid", "bm25") and archive.lexical.size:
+        bm = lexical_scores(archive, query, mask, ranking.expansion_weight if expand else 0.0)
+        top = _top_k(bm, depth)
+        rows = top[bm[top] > 0]
         rankings.append(rows)
+        weights.append(ranking.lexical_weight)
         if method == "bm25":
-            scores = dict(zip(rows.tolist(), bm.tolist()))
+            scores = dict(zip(rows.tolist(), bm[rows].tolist()))
     if method == "hybrid":
-        scores = rrf(rankings)
+        scores = rrf(rankings, ranking.rrf_k, weights)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
 def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = None,
-           method: str = "hybrid", collapse: bool = True, expand: bool = True) -> SearchResult:
+           method: str = "hybrid", collapse: bool = True, expand: bool = True,
+           ranking: Ranking = DEFAULT_RANKING) -> SearchResult:
     """Search the archive.
 
     Args:
@@ -104,6 +147,7 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         method: "hybrid" (default), "dense" or "bm25".
         collapse: Fold several hits from one document under its best hit.
         expand: Add thesaurus synonyms and acronyms to the lexical query.
+        ranking: Fusion settings (the evaluation harness varies them).
 
     Raises:
         ConfigError: for k below 1, an empty query or an unknown method.
@@ -114,10 +158,12 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
     if not query.strip():
         raise ConfigError("the query is empty; type some words to search for")
     depth = max(100, k * 10)
-    ranked = rank_rows(archive, query, depth, filters, method, expand)
+    ranked = rank_rows(archive, query, depth, filters, method, expand, ranking)
     chosen: list[tuple[int, float]] = []
     extras: dict[int, list[tuple[int, float]]] = {}  # head row -> further hits of its document
     head_of_doc: dict[int, int] = {}
+    # Aggregating re-orders documents, so consider more of them than will be shown.
+    limit = k * 3 if collapse and ranking.doc_decay > 0 else k
     for row, score in ranked:
         doc = int(archive.row_doc[row])
         if collapse and doc in head_of_doc:
@@ -125,13 +171,15 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
             if len(group) < MORE_PER_DOC:
                 group.append((row, score))
             continue
-        if len(chosen) >= k:
+        if len(chosen) >= limit:
             if collapse:
                 continue  # keep collecting further hits of the documents already chosen
             break
         head_of_doc[doc] = row
         extras[row] = []
         chosen.append((row, score))
+    if collapse and ranking.doc_decay > 0:
+        chosen = _aggregate(chosen, extras, ranking.doc_decay, k)
     rows_needed = [r for r, _ in chosen] + [r for group in extras.values() for r, _ in group]
     chunks = archive.meta.chunks_by_rows(rows_needed)
     hits: list[SearchHit] = []
@@ -141,6 +189,17 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         hits.append(hit)
     took = (time.perf_counter() - started) * 1000
     return SearchResult(query, took, hits, method, _filters_json(filters))
+
+
+def _aggregate(chosen: list[tuple[int, float]], extras: dict[int, list[tuple[int, float]]],
+               decay: float, k: int) -> list[tuple[int, float]]:
+    """Re-score each document by its best chunk plus decayed scores of its further chunks."""
+    rescored = []
+    for row, score in chosen:
+        total = score + sum(s * decay ** (i + 1) for i, (_, s) in enumerate(extras[row]))
+        rescored.append((row, total))
+    rescored.sort(key=lambda item: (-item[1], item[0]))
+    return rescored[:k]
 
 
 def _hit(archive: Archive, chunk, score: float, query: str, snippet: bool = True) -> SearchHit:

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from ingest.models import Document, Person, Section
 
 _UP, _LO = "A-ZÅÄÖÉÜ", "a-zåäöéüëæøß"
 _WORD = rf"[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?"
-_NAME = rf"{_WORD}(?:[ \t]+(?:af[ \t]+|von[ \t]+|de[ \t]+|van[ \t]+)?{_WORD}){{1,3}}"
-_NAME_RE = re.compile(_NAME)
+_NAME_RE = re.compile(rf"{_WORD}(?:[ \t]+(?:af[ \t]+|von[ \t]+|de[ \t]+|van[ \t]+)?{_WORD}){{1,3}}")
 _WORD_RE = re.compile(_WORD)
 #: Labels that introduce people ("Närvarande:", "Antecknare:"), checked in this order.
-_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(pattern, re.IGNORECASE)) for role, pattern in (
-    ("absent", r"(?:ej|inte|icke) närvarande|frånvarande|förhindrade?|(?:anmält |anmälda )?förhinder|avbud|ej deltagande"),
-    ("guest", r"gäst\w*(?: via [\wåäö]+)?|inbjud\w*(?: [\wåäö]+){0,3}|medverkande|talare|föreläsare"),
+_LABELS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(pattern, re.I)) for role, pattern in (
+    ("absent", r"(?:ej|inte|icke) närvarande|frånvarande|förhindrade?|(?:anmält |anmälda )?förhinder|avbud"),
+    ("guest", r"gäst\w*(?: [\wåäö]+){0,4}|inbjud\w*(?: [\wåäö]+){0,4}|medverkande|talare|föreläsare"),
     ("chair", r"(?:mötes)?ordförande|mötesledare|moderator|sammankallande|(?:mötet|träffen) leddes av"),
     ("note_taker", r"antecknare|sekreterare|anteckningar|antecknades av|dokumentation|vid (?:pennan|anteckningarna)"),
     ("coordinator", r"(?:nätverks)?samordnare|processledare"),
-    ("present", r"närvarande|deltagare|deltog|närvarolista|från nätverket|medlemmar"),
+    ("present", r"närvarande|deltagare|deltog|närvarolista|från nätverket|medlemmar|med"),
 ))
 #: Role words written beside a name in a list ("Anna Berg (Ale), ordförande").
-_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(pattern, re.IGNORECASE)) for role, pattern in (
-    ("chair", r"(?<![\w-])(?:mötes)?ordförande\b|\bleder (?:träffen|mötet)\b|\bmötesledare\b|\bmoderator\b"),
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(pattern, re.I)) for role, pattern in (
+    ("chair", r"(?<![\w-])(?:(?:mötes)?ordförande\b|ordf\.|mötesledare\b|moderator\b|leder (?:träffen|mötet)\b)"),
     ("note_taker", r"(?<![\w-])(?:antecknare|antecknar|sekreterare)\b"),
-    ("coordinator", r"(?<![\w-])(?:nätverks)?samordnare\b|\bprocessledare\b"),
+    ("coordinator", r"(?<![\w-])(?:(?:nätverks)?samordnare|processledare)\b"),
 ))
 #: When one person gets several attendance roles, the first in this order wins.
 _PRIORITY = ("chair", "note_taker", "coordinator", "guest", "present", "absent")
@@ -35,20 +35,25 @@ _BULLET = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)])\s+")
 _SENTENCE = re.compile(rf"(?<=[.!?])\s+(?=[{_UP}*])")
 _NOISE = re.compile(r"^(?:via\b|digitalt|på (?:länk|plats|distans)|punkt\b|deltog\b|värd\b|\d)", re.IGNORECASE)
 _ENTRY_REST = re.compile(r"\s*(?:$|[(,–—:;-]|(?:från|på|vid|hos)\s)")
-_STRONG = r"presenterade|föreläste|höll (?:ett |en )?(?:föredrag|föreläsning|presentation|dragning)"
+_STRONG = r"presenterade(?! sig)|föreläste|höll (?:ett |en )?(?:föredrag|föreläsning|presentation|dragning)"
 _VERB = re.compile(rf"\b(?:(?P<strong>{_STRONG})|berättade|redovisade|redogjorde|gick igenom|visade|talade|"
                    r"pratade|beskrev|inledde|sammanfattade|delade|gav en (?:genomgång|lägesbild|uppdatering|"
                    r"introduktion|översikt|bakgrund))\b(?P<speech>\s+(?:med\s+)?att\b)?")
-_VERB_FIRST = re.compile(rf"\b(?:{_STRONG})\s+(?=[{_UP}])")
+_VERB_FIRST = re.compile(rf"\b(?:{_STRONG}|(?:presenterades|redovisades) av)\s+(?=[{_UP}])")
 _CLAUSE = re.compile(r"(?<=[.!?])\s+|:\s+|\n\s*(?:[-•*–]|\d{1,2}[.)])\s*|\n\s*\n")
-_FIRST_SUBJECT = re.compile(rf"({_WORD})(?:\s*\([^()]*\))?((?:\s*(?:,|och)\s*{_WORD}(?:\s*\([^()]*\))?)*)\s*$")
-_COORDINATED = re.compile(rf"(?:,\s*och|\s+och|,)\s+(?={_NAME})")
+_FIRST_SUBJECT = re.compile(rf"{_WORD}(?:\s*\([^()]*\))?(?:\s*(?:,|och)\s*{_WORD}(?:\s*\([^()]*\))?)*\s*")
+_COORDINATED = re.compile(r"(?:,\s*och|\s+och|,)\s+(?=[A-ZÅÄÖÉÜ])")
+_APPOSITIVE = re.compile(r"\s*(?:,\s*[^,]+,|\([^()]*\)|från\s)")
+_ROLE_DEED = re.compile(rf"(?:^|(?<=[.,;:!?])\s+|\n)({_WORD}(?:[ \t]+{_WORD}){{0,3}})\s+"
+                        r"(?:(?P<chair>ledde (?:mötet|träffen)|var (?:mötes)?ordförande)|antecknade|"
+                        r"förde (?:minnes)?anteckningar(?:na)?|skrev(?: (?:minnes)?anteckningarna)?)"
+                        r"(?=\s*(?:[.,;!]|och\b|$))")
 _AGENDA = re.compile(r"dagordning|agenda|program", re.IGNORECASE)
 _HEAD_PAREN = re.compile(r"\(([^()]*)\)\s*$")
-_HEAD_DASH = re.compile(rf"\s[–—-]\s+({_NAME}\s*,\s*[^,–—()]+)\s*$")
+_HEAD_DASH = re.compile(rf"\s[–—-]\s+({_NAME_RE.pattern}\s*,\s*[^,–—()]+)\s*$")
 
 
-def _gazetteer():  # noqa: ANN202 - the gazetteer module is optional in a trimmed install
+def _gazetteer():  # noqa: ANN202 - the gazetteer ships with the project; tolerate a trimmed install
     try:
         from ingest.gazetteer import default_gazetteer
     except ImportError:
@@ -89,7 +94,7 @@ def _name_at(text: str, pos: int = 0) -> str | None:
 def _label_role(label: str, heading: bool = False) -> str | None:
     """The role a label or heading introduces ("Ej närvarande" -> "absent"), or None."""
     key = re.sub(r"\s+", " ", label.strip(" :*#.").lower())
-    if heading and key in ("anteckningar", "dokumentation"):
+    if heading and key in ("anteckningar", "dokumentation", "med"):
         return None
     return next((role for role, pattern in _LABELS if pattern.fullmatch(key)), None)
 
@@ -119,16 +124,17 @@ def _entry_person(entry: str, role: str, home: str | None) -> Person | None:
     """One list entry ("Helena Welén, undervisningsråd, Skolverket (punkt 2)") as a person."""
     entry = re.sub(r"^(?:och|samt)\s+", "", entry.strip(" \t-•*–.:"))
     name = _name_at(entry)
-    rest = entry[len(_NAME_RE.match(entry).group(0)):] if name else ""
+    rest = entry[_NAME_RE.match(entry).end():] if name else ""
     if name is None or not (_ENTRY_REST.match(rest) or any(p.fullmatch(rest.strip()) for _, p in _MARKERS)):
         return None
-    role = next((r for r, pattern in _MARKERS if pattern.search(rest)), role)
-    parts = [p.strip(" .") for m in re.finditer(r"\(([^()]*)\)|[^(),;]+", rest)
-             for p in re.split(r"," if m.group(1) is not None else r"\s[–—-]\s|^\s*[–—-]\s", m.group(1) or m.group(0))]
+    if role in ("present", "guest", "absent"):
+        role = next((r for r, pattern in _MARKERS if pattern.search(rest)), role)
+    parts = [p.strip(" .") for m in re.finditer(r"\(([^()]*)\)|[^(),;]+", rest)  # "(a, b)" and "– c" pieces
+             for p in re.split(r"," if m.lastindex else r"\s[–—-]\s|^\s*[–—-]\s", m.group(m.lastindex or 0))]
     parts = [p for p in parts if p and not _NOISE.match(p) and not any(pt.search(p) for _, pt in _MARKERS)]
-    org_index = next((i for i, p in enumerate(parts) if _organisation(p)), None)
-    org = _organisation(parts[org_index]) if org_index is not None else (home if parts else None)
-    title = next((p for p in parts[:org_index] if p[0].islower()), None) if org_index else None
+    at = next((i for i, p in enumerate(parts) if _organisation(p)), None)
+    org = _organisation(parts[at]) if at is not None else (home if parts else None)
+    title = next((p for p in parts[:at] if p[0].islower()), None) if at else None
     return Person(name, org, role, "", title)
 
 
@@ -137,7 +143,7 @@ def parse_people_list(text: str, role: str | None, home: str | None = None) -> l
 
     Entries may be comma, semicolon or line separated, wrap across lines and carry role
     words ("(Mölndal, ordförande)", "– antecknare"). Labels ("Gäster:", "Antecknare:",
-    "Mötet leddes av") switch the role for their line, or for the lines below a bare label.
+    "Mötet leddes av") set the role for their line, or for the lines below a bare label.
 
     Args:
         text: The list text.
@@ -146,7 +152,7 @@ def parse_people_list(text: str, role: str | None, home: str | None = None) -> l
             ("(utbildningsförvaltningen)"), e.g. the municipality a network belongs to.
 
     Returns:
-        The people in list order, organisations normalised to canonical names.
+        The people in list order, organisations normalised to canonical gazetteer names.
     """
     lines: list[str] = []
     for raw in text.splitlines():
@@ -195,13 +201,13 @@ def _heading_people(heading: str) -> tuple[bool, list[list]]:
     return bool(pairs) or match.group(1)[:1].islower(), pairs
 
 
-def _merged_headings(sections: list[Section]) -> list[str]:
-    """Section headings with wrapped ones joined ("… (David Nilsson," + "Härryda)")."""
+def _item_headings(sections: list[Section]) -> list[str]:
+    """The agenda item of each section: wrapped headings joined, sub-headings ("Item › Beslut") cut."""
     merged: list[str] = []
     for i, section in enumerate(sections):
-        heading = section.heading.strip()
+        heading = section.heading.split(" › ")[0].strip()
         prev = merged[-1] if merged else ""
-        if i and heading == sections[i - 1].heading.strip():
+        if i and heading == sections[i - 1].heading.split(" › ")[0].strip():
             heading = prev
         elif prev.count("(") > prev.count(")") and heading.count(")") > heading.count("("):
             heading, old = f"{prev} {heading}", prev
@@ -210,33 +216,44 @@ def _merged_headings(sections: list[Section]) -> list[str]:
     return merged
 
 
-def _sentence_presenters(text: str, marked: bool, resolve) -> list[tuple[str, str | None, bool]]:  # noqa: ANN001
-    """Presenters named in running text as (name, organisation, by first name only) triples.
+def _sentence_presenters(text: str, named: set[str], marked: bool,
+                         resolve: Callable[[str], str | None]) -> list[tuple[str, str | None]]:
+    """Presenters named in running text, as (name, organisation) pairs.
 
-    "Name, title på Org, berättade om ..." and "Name från Org presenterade ..." count always;
-    a first name alone ("Peter och Mats redovisade ...") counts with "presenterade" and similar,
-    or under a heading that names a presenter. "berättade att" reports speech, not a talk.
+    "presenterade" and the like always count ("Linnea och Peter presenterade ...", "presenterades
+    av Anna Berg"); milder verbs ("berättade om", "gick igenom") count for a name with a title or
+    organisation beside it ("Helena Welén, undervisningsråd på Skolverket, berättade om ..."), for
+    the people the heading names and under a heading that marks a talk without naming anyone.
+    First names resolve to the document's full names. "berättade att" reports speech, not a talk.
     """
-    found: list[tuple[str, str | None, bool]] = []
+    found: list[tuple[str, str | None]] = []
     for clause in _CLAUSE.split(text):
         clause = re.sub(r"\s+", " ", clause).strip(" •-*")
-        verb = _VERB.search(clause)
         for match in _VERB_FIRST.finditer(clause):
-            if name := _name_at(clause, match.end()):
-                found.append((name, _organisation(clause[match.end() + len(name):][:80]), False))
-        if verb is None or verb.group("speech") or verb.start() > 220:
+            word, full = _WORD_RE.match(clause, match.end()), _name_at(clause, match.end())
+            if word and (name := full or resolve(word.group(0))):
+                tail = clause[match.end() + len(full) if full else word.end():][:80]
+                cut = next((m.start() for m in _COORDINATED.finditer(tail) if _name_at(tail, m.end())), len(tail))
+                found.append((name, _organisation(tail[:cut])))
+        verb = _VERB.search(clause)
+        if verb is None or verb.group("speech") or verb.start() > 220 or re.search(r"\batt\b", clause[:verb.start()]):
             continue
         subject = clause[:verb.start()]
-        if _name_at(subject):
-            starts = [0] + [m.end() for m in _COORDINATED.finditer(subject) if _name_at(subject, m.end())]
-            for start, end in zip(starts, [*starts[1:], len(subject)], strict=True):
-                name = _name_at(subject, start)
-                found.append((name, _organisation(subject[start + len(name):end]) if name else None, False))
-        elif (first := _FIRST_SUBJECT.fullmatch(subject)) and (marked or verb.group("strong")):
-            for word in _WORD_RE.findall(re.sub(r"\([^()]*\)", "", subject)):
-                if full := resolve(word):
-                    found.append((full, None, True))
-    return [f for f in found if f[0]]
+        if not _name_at(subject) and not _FIRST_SUBJECT.fullmatch(subject):
+            continue
+        starts = [0] + [m.end() for m in _COORDINATED.finditer(subject) if _name_at(subject, m.end())
+                        or (word := _WORD_RE.match(subject, m.end())) and resolve(word.group(0))]
+        people, org, appositive = [], None, False  # "Anna Berg och Per Olsson från Ale" share "från Ale"
+        for start, end in reversed(list(zip(starts, [*starts[1:], len(subject)], strict=True))):
+            name, word = _name_at(subject, start), _WORD_RE.match(subject, start)
+            after = subject[start + len(name) if name else word.end():end]
+            if not re.fullmatch(r"[\s,]*(?:och\s*)?", after):
+                org, appositive = _organisation(after), bool(name) and bool(_APPOSITIVE.match(after))
+            full = name or resolve(word.group(0))
+            if full and (verb.group("strong") or appositive or full in named or (marked and not named)):
+                people.append((full, org))
+        found += reversed(people)
+    return found
 
 
 def _title_slide_presenter(section: Section) -> Person | None:
@@ -266,12 +283,11 @@ def extract_people(doc: Document, sidecar_presenters: list[dict] | None = None) 
     """Everyone the document names with a role: attendance, chair, note-taker, presenters.
 
     Attendance comes from attendance sections and labelled lines anywhere ("Närvarande: …",
-    "Ordförande: …", "Mötet leddes av …"); each attendee gets one role, the most specific.
-    Presenters come from the sidecar, from headings ("2. AI (Jonas Ekholm, GU)"), agenda
-    lines, sentences ("Helena Welén, undervisningsråd på Skolverket, berättade om …"; first
-    names resolved to the full names the document gives) and, for decks, the title slide.
-    A presenter appears once per (name, section). Each person keeps one organisation, from
-    the sidecar, the attendance lists, headings or running text, in that order of trust.
+    "Ordförande: …", "Mötet leddes av …", "Sofia ledde mötet"); each attendee gets one role,
+    the most specific. Presenters come from the sidecar, headings ("2. AI (Jonas Ekholm, GU)"),
+    agenda lines, running text (see ``_sentence_presenters``) and, for decks, the title slide;
+    a presenter appears once per (name, agenda item). Each person keeps one organisation:
+    the sidecar's, else the attendance lists', else the headings', else the running text's.
 
     Args:
         doc: The document with its sections.
@@ -281,38 +297,38 @@ def extract_people(doc: Document, sidecar_presenters: list[dict] | None = None) 
         Attendees first, then presenters in reading order.
     """
     home = _home_municipality(doc.network)
-    headings = _merged_headings(doc.sections)
+    items = _item_headings(doc.sections)
     attendees: list[Person] = []
     presenters = [Person(str(e["name"]).strip(), _organisation(e.get("organisation")) or e.get("organisation"),
                          "presenter", "", e.get("title")) for e in sidecar_presenters or [] if e.get("name")]
-    marked: list[bool] = []
-    for heading, section in zip(headings, doc.sections, strict=True):
-        role = _label_role(heading, heading=True) or ("present" if section.kind == "attendance" else None)
+    trusted = list(presenters)
+    heads: list[tuple[bool, set[str]]] = []
+    for item, section in zip(items, doc.sections, strict=True):
+        role = _label_role(section.heading.split(" › ")[-1], heading=True)
+        role = role or ("present" if section.kind == "attendance" else None)
         attendees += parse_people_list(section.text, role, home)
-        is_marked, pairs = _heading_people(heading)
-        marked.append(is_marked)
-        presenters += [Person(name, org, "presenter", heading) for name, org in pairs]
-    sentence_found: list[tuple[int, str, str | None]] = []
+        marked, pairs = _heading_people(item)
+        heads.append((marked, {name for name, _ in pairs}))
+        presenters += [Person(name, org, "presenter", item) for name, org in pairs]
     roster = {p.name for p in attendees + presenters}
 
-    def resolver(index: int):  # noqa: ANN202
-        local = headings[index] + " " + doc.sections[index].text
+    def resolver(index: int) -> Callable[[str], str | None]:
+        local = re.sub(r"\s+", " ", items[index] + " " + doc.sections[index].text)
 
         def resolve(first: str) -> str | None:
             candidates = sorted(n for n in roster if n.split()[0] == first)
-            near = [n for n in candidates if n in re.sub(r"\s+", " ", local)]
+            near = [n for n in candidates if n in local]
             return near[0] if len(near) == 1 else candidates[0] if len(candidates) == 1 else None
         return resolve
 
-    for first_names in (False, True):
-        for i, section in enumerate(doc.sections):
-            for name, org, by_first in _sentence_presenters(section.text, marked[i], resolver(i)):
-                if by_first == first_names:
-                    sentence_found.append((i, name, org))
-                    roster.add(name)
-    presenters += [Person(name, org, "presenter", headings[i]) for i, name, org in sorted(sentence_found, key=lambda f: f[0])]
-    for heading, section in zip(headings, doc.sections, strict=True):  # "1. Dataskydd (Mikael Strand, IMY)"
-        for line in section.text.splitlines() if _AGENDA.search(heading) else []:
+    for i, section in enumerate(doc.sections):
+        for match in _ROLE_DEED.finditer(section.text):
+            if name := _name_at(match.group(1)) or resolver(i)(match.group(1)):
+                attendees.append(Person(name, None, "chair" if match.group("chair") else "note_taker"))
+        for name, org in _sentence_presenters(section.text, heads[i][1], heads[i][0], resolver(i)):
+            presenters.append(Person(name, org, "presenter", items[i]))
+            roster.add(name)
+        for line in section.text.splitlines() if _AGENDA.search(items[i]) else []:  # "1. Dataskydd (Anna Berg, IMY)"
             if _BULLET.match(line):
                 presenters += [Person(n, o, "presenter", line.strip()) for n, o in _heading_people(line.strip())[1]
                                if n not in {p.name for p in presenters}]
@@ -320,7 +336,7 @@ def extract_people(doc: Document, sidecar_presenters: list[dict] | None = None) 
         presenters += [p for p in [_title_slide_presenter(doc.sections[0])] if p]
     org_of: dict[str, str] = {}
     titles: dict[str, str] = {}
-    for person in presenters[:len(sidecar_presenters or [])] + attendees + presenters:
+    for person in trusted + attendees + presenters:
         if person.organisation:
             org_of.setdefault(person.name, person.organisation)
         if person.title:
@@ -330,8 +346,8 @@ def extract_people(doc: Document, sidecar_presenters: list[dict] | None = None) 
         held = best.get(person.name)
         if held is None or _PRIORITY.index(person.role) < _PRIORITY.index(held.role):
             best[person.name] = person
-    unique = {(p.name, p.section): p for p in reversed(presenters)}
-    result = list(best.values()) + [p for p in presenters if unique.get((p.name, p.section)) is p]
+    first_seen = {(p.name, p.section): p for p in reversed(presenters)}
+    result = list(best.values()) + [p for p in presenters if first_seen[(p.name, p.section)] is p]
     for person in result:
         person.organisation = org_of.get(person.name, person.organisation)
         person.title = person.title or titles.get(person.name)

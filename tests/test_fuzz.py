@@ -53,14 +53,38 @@ def _settings(n: int):
 
 
 def _seed_file(suffix: str) -> Path:
-    """The smallest corpus file of a kind: a real file, and quick to read thousands of times."""
-    files = sorted(CORPUS.rglob(f"*{suffix}"), key=lambda p: (p.stat().st_size, p.as_posix()))
+    """The smallest dated corpus document of a kind: a real file, and quick to read thousands of times."""
+    files = sorted((p for p in CORPUS.rglob(f"*{suffix}") if p.name[:1].isdigit()),
+                   key=lambda p: (p.stat().st_size, p.as_posix()))
     if not files:
-        pytest.skip(f"no {suffix} file in {CORPUS}")
+        pytest.skip(f"no {suffix} document in {CORPUS}")
     return files[0]
 
 
+def _uncompressed_pdf(data: bytes) -> bytes:
+    """The PDF with its page content streams written uncompressed, so that mutations hit the
+    text operators (fonts, sizes, matrices, strings) rather than the deflate data."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+    for page in writer.pages:
+        content = page.get_contents()
+        if content is not None:
+            page.replace_contents(content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 SEED_SUFFIXES = (".pdf", ".docx", ".pptx", ".html", ".md")
+#: The seeds of the mutation tests: the five kinds, and the PDF once more with plain content streams.
+SEED_KINDS = ("pdf", "pdf-uncompressed", "docx", "pptx", "html", "md")
+
+
+def _seed(kind: str) -> tuple[str, bytes]:
+    path = _seed_file("." + kind.split("-")[0])
+    data = path.read_bytes()
+    return path.name, (_uncompressed_pdf(data) if kind == "pdf-uncompressed" else data)
 
 
 @dataclass
@@ -260,7 +284,7 @@ _ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-
 def test_random_bytes_under_every_suffix(suffix, capsys):
     stats = Stats()
 
-    @_settings(120)
+    @_settings(300)
     @given(data=_blobs(st.binary(max_size=3000) | st.binary(max_size=16).map(lambda b: b * 200)))
     def run(data):
         check_input(data, "fuzz" + suffix, stats)
@@ -269,20 +293,19 @@ def test_random_bytes_under_every_suffix(suffix, capsys):
     _report(capsys, f"random bytes as '{suffix}'", stats)
 
 
-@pytest.mark.parametrize("suffix", SEED_SUFFIXES)
-def test_mutated_corpus_files(suffix, capsys):
-    seed = _seed_file(suffix)
-    original = seed.read_bytes()
-    check_input(original, seed.name, Stats())  # the seed itself reads
+@pytest.mark.parametrize("kind", SEED_KINDS)
+def test_mutated_corpus_files(kind, capsys):
+    name, original = _seed(kind)
+    check_input(original, name, Stats())  # the seed itself reads
     stats = Stats()
 
-    @_settings(300)
+    @_settings(800)
     @given(data=_blobs(mutated(original)))
     def run(data):
-        check_input(data, seed.name, stats)
+        check_input(data, name, stats)
 
     run()
-    _report(capsys, f"mutated {seed.name}", stats)
+    _report(capsys, f"mutated {name} ({kind})", stats)
 
 
 @pytest.mark.parametrize("suffix", [".docx", ".pptx"])
@@ -291,7 +314,7 @@ def test_office_files_with_mutated_xml(suffix, capsys):
     members = _members(seed.read_bytes())
     stats = Stats()
 
-    @_settings(250)
+    @_settings(600)
     @given(data=_blobs(rezipped(members)))
     def run(data):
         check_input(data, seed.name, stats)
@@ -304,7 +327,7 @@ def test_office_files_with_mutated_xml(suffix, capsys):
 def test_random_text_and_markup(suffix, capsys):
     stats = Stats()
 
-    @_settings(250)
+    @_settings(500)
     @given(data=_blobs(st.builds(lambda text, encoding: text.encode(encoding, errors="replace"), _TEXT, _ENCODINGS)))
     def run(data):
         check_input(data, "fuzz" + suffix, stats)
@@ -318,7 +341,7 @@ def test_a_corpus_file_read_under_every_other_suffix(capsys):
     stats = Stats()
     seeds = [_seed_file(s).read_bytes() for s in SEED_SUFFIXES]
 
-    @_settings(150)
+    @_settings(500)
     @given(data=_blobs(st.sampled_from(seeds).flatmap(lambda b: st.just(b) | mutated(b))),
            suffix=st.sampled_from(SUPPORTED_SUFFIXES))
     def run(data, suffix):

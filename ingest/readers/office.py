@@ -17,16 +17,31 @@ def _open_zip(data: bytes, name: str, kind: str) -> None:
     """Check that Office bytes are a sane zip before a parser sees them."""
     if not data:
         raise UnreadableFileError(f"{name}: the file is empty (0 bytes); nothing to index")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE2 container: a protected or pre-2007 Office file
+        raise UnreadableFileError(
+            f"{name}: a password-protected or old-format Office file, not a {kind} zip; "
+            "save an unprotected copy in the current format")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
+            infos = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise UnreadableFileError(
             f"{name}: not a valid {kind} file (not a zip archive); re-save it from Office") from exc
+    except (NotImplementedError, ValueError, EOFError, OSError) as exc:  # zipfile on damaged headers
+        raise UnreadableFileError(
+            f"{name}: damaged {kind} file (zip: {exc}); re-save it from Office"[:300]) from exc
+    total = sum(info.file_size for info in infos)
     if total > MAX_UNZIPPED_BYTES:
         raise UnreadableFileError(
             f"{name}: expands to {total // (1024 * 1024)} MB, over the {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB "
             "limit for Office files (a zip bomb?); skipped")
+    # Office writes stored or deflated members only; bzip2/LZMA members are inflated whole in
+    # memory by zipfile, whatever size the header claims (a zip bomb's trick).
+    odd = sorted({info.compress_type for info in infos} - {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+    if odd:
+        raise UnreadableFileError(
+            f"{name}: zip members compressed with method {', '.join(map(str, odd))}, which Office "
+            "never writes (a zip bomb?); skipped")
 
 
 def _docx_blocks(document) -> list[str]:

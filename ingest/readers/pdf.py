@@ -162,7 +162,7 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
     except LimitReachedError as exc:
         raise UnreadableFileError(
             f"{name}: a PDF stream expands past pypdf's size limit (a decompression bomb?); skipped") from exc
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, NotImplementedError,
             RecursionError, OSError, AssertionError, ZeroDivisionError, OverflowError) as exc:
         raise UnreadableFileError(f"{name}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})"[:300]) from exc
     if not any(s.text.strip() or s.heading.strip() for s in sections):
