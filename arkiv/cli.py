@@ -179,22 +179,27 @@ def _render_hit(number: int, hit) -> None:
 @click.option("--queries", type=click.File("r", encoding="utf-8"), help="Run one query per line of FILE.")
 @click.option("--method", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--no-collapse", is_flag=True, help="Show several hits of one document separately.")
+@click.option("--thesaurus", is_flag=True, help="Expand the lexical query with the thesaurus's synonyms.")
 @filter_options
 @json_option
 @clean_errors
-def search_cmd(query, index_dir, k, queries, method, no_collapse, date_from, date_to, networks, doc_types,
-               person, org, as_json):
+def search_cmd(query, index_dir, k, queries, method, no_collapse, thesaurus, date_from, date_to, networks,
+               doc_types, person, org, as_json):
     """Search the archive for QUERY."""
     from index.archive import Archive
-    from index.search import search
+    from dataclasses import replace
 
+    from index.search import DEFAULT_RANKING, search
+
+    ranking = replace(DEFAULT_RANKING, expansion_weight=0.3) if thesaurus else DEFAULT_RANKING
     if (query is None) == (queries is None):
         raise click.UsageError("give either a QUERY or --queries FILE")
     archive = Archive.open(index_path(index_dir))
     filters = build_filters(archive, date_from, date_to, networks, doc_types, person, org)
     lines = [query] if queries is None else [ln.strip() for ln in queries if ln.strip()]
     for line in lines:
-        result = search(archive, line, k=k, filters=filters, method=method, collapse=not no_collapse)
+        result = search(archive, line, k=k, filters=filters, method=method, collapse=not no_collapse,
+                        ranking=ranking)
         if as_json:
             _echo_json(result.to_json())
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 from index.analysis import SwedishAnalyzer
 from index.archive import Archive
 from index.lexical import LexicalIndex
-from index.search import search
+from index.search import DEFAULT_RANKING, RRF_K, Ranking, search
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ def score_ranking(ranked_paths: Sequence[str], relevant: frozenset[str]) -> dict
 Runner = Callable[[Archive, str], list[str]]
 
 
-def _runner(method: str, expand: bool) -> Runner:
+def _runner(method: str, ranking: Ranking = DEFAULT_RANKING) -> Runner:
     def run(archive: Archive, query: str) -> list[str]:
-        result = search(archive, query, k=10, method=method, expand=expand)
+        result = search(archive, query, k=10, method=method, ranking=ranking)
         return [h.path for h in result.hits]
     return run
 
@@ -97,14 +98,20 @@ def evaluate(archive: Archive, questions: Sequence[Question],
     """
     if methods is None:
         plain = without_compounds(archive)
+        untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0)
+        thesaurus = replace(DEFAULT_RANKING, expansion_weight=0.3)
         methods = {
-            "bm25 (stemmer only)": (plain, _runner("bm25", False)),
-            "bm25 + compounds": (archive, _runner("bm25", False)),
-            "bm25 + compounds + thesaurus": (archive, _runner("bm25", True)),
-            "dense (e5)": (archive, _runner("dense", False)),
-            "hybrid (stemmer only)": (plain, _runner("hybrid", False)),
-            "hybrid + compounds": (archive, _runner("hybrid", False)),
-            "hybrid + compounds + thesaurus (default)": (archive, _runner("hybrid", True)),
+            "bm25 (stemmer only)": (plain, _runner("bm25")),
+            "bm25 + compounds": (archive, _runner("bm25")),
+            "bm25 + compounds + thesaurus": (archive, _runner("bm25", thesaurus)),
+            "dense (e5)": (archive, _runner("dense")),
+            "hybrid, RRF k=60 equal weights, stemmer only": (plain, _runner("hybrid", untuned)),
+            "hybrid, RRF k=60 equal weights + compounds": (archive, _runner("hybrid", untuned)),
+            "hybrid, tuned fusion, stemmer only": (plain, _runner("hybrid")),
+            "hybrid, tuned fusion + compounds (default)": (archive, _runner("hybrid")),
+            "hybrid, tuned fusion + compounds + thesaurus": (archive, _runner("hybrid", thesaurus)),
+            "hybrid, tuned fusion + compounds + document aggregation":
+                (archive, _runner("hybrid", replace(DEFAULT_RANKING, doc_decay=0.3))),
         }
     scores: list[MethodScore] = []
     for name, (variant, run) in methods.items():

@@ -17,7 +17,7 @@ from ingest.errors import ConfigError
 from ingest.models import SearchHit
 
 METHODS = ("hybrid", "dense", "bm25")
-#: Reciprocal rank fusion constant: score = sum over methods of 1 / (RRF_K + rank).
+#: The textbook reciprocal rank fusion constant (Cormack et al.), the untuned baseline.
 RRF_K = 60
 #: Hits from one document shown under its best hit.
 MORE_PER_DOC = 3
@@ -41,7 +41,12 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Ranking:
-    """How dense and lexical candidates are combined; defaults chosen by `arkiv eval` figures.
+    """How dense and lexical candidates are combined; defaults chosen by measurement.
+
+    benchmarks/tune_retrieval.py measured a grid on the labeled questions (see
+    benchmarks/RESULTS.md): RRF with k=20 and the dense ranking weighted 1.5 gave the best
+    nDCG@10; thesaurus expansion and document aggregation lowered it, so both are off by
+    default and available per query (``Ranking(expansion_weight=0.3)``, `--thesaurus`).
 
     Attributes:
         rrf_k: Reciprocal rank fusion constant: score = sum of weight / (rrf_k + rank).
@@ -54,10 +59,10 @@ class Ranking:
             on (0 ranks a document by its best chunk alone).
     """
 
-    rrf_k: int = RRF_K
-    dense_weight: float = 1.0
+    rrf_k: int = 20
+    dense_weight: float = 1.5
     lexical_weight: float = 1.0
-    expansion_weight: float = 0.3
+    expansion_weight: float = 0.0
     doc_decay: float = 0.0
 
 

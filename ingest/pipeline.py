@@ -5,6 +5,10 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +125,39 @@ def build_document(data: bytes, rel_path: str, sidecar: dict | None = None) -> t
     return doc, parsed.notes + meta.notes
 
 
+class _ReadTimeout(BaseException):
+    """Raised by the parse-time alarm: a BaseException, so that no reader's `except Exception` hides it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block with _ReadTimeout after ``seconds``.
+
+    Uses SIGALRM, so it bounds pure-Python parsing (pypdf, the splitter) but only in the
+    main thread of a Unix process; elsewhere, or when the caller already runs a timer, the
+    block runs without a limit.
+    """
+    if (not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _ReadTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def process_file(path: Path, rel_path: str, config: IngestConfig, count_tokens: TokenCounter,
                  data: bytes | None = None) -> FileResult:
     """Read, describe and chunk one file; never raises for a bad file.
@@ -142,21 +179,27 @@ def process_file(path: Path, rel_path: str, config: IngestConfig, count_tokens: 
         if data is None:
             data = path.read_bytes()
         sidecar, problem = read_sidecar(path)
-        doc, notes = build_document(data, rel_path, sidecar)
+        with _time_limit(config.parse_timeout_s):
+            doc, notes = build_document(data, rel_path, sidecar)
+            chunks = chunk_document(doc, config, count_tokens)
         if problem:
             notes.append(problem)
-        chunks = chunk_document(doc, config, count_tokens)
         if not chunks:
             return FileResult(rel_path, None, skipped="no text to index after reading", notes=notes)
         return FileResult(rel_path, doc, chunks, notes=notes)
+    except _ReadTimeout:
+        return FileResult(rel_path, None, skipped=(
+            f"reading took longer than {config.parse_timeout_s:g} s (parse_timeout_s); "
+            "the file may be damaged or built to stall readers"))
     except ArkivError as exc:
-        message = str(exc)
+        message = _one_line(str(exc))
         prefix = Path(rel_path).name + ": "
         return FileResult(rel_path, None, skipped=message[len(prefix):] if message.startswith(prefix) else message)
     except OSError as exc:
-        return FileResult(rel_path, None, skipped=f"could not read the file ({exc.strerror or exc})")
+        return FileResult(rel_path, None, skipped=_one_line(f"could not read the file ({exc.strerror or exc})"))
     except Exception as exc:  # a reader bug must not stop the run or lose other files
-        return FileResult(rel_path, None, skipped=f"unexpected reader error ({type(exc).__name__}: {exc})"[:300])
+        return FileResult(rel_path, None, skipped=_one_line(
+            f"unexpected reader error ({type(exc).__name__}: {exc})")[:300])
 
 
 def is_supported(rel_path: str) -> bool:
