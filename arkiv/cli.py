@@ -259,5 +259,8 @@ def eval_cmd(index_dir, labels, misses, as_json):
             click.echo(f"{s.name}: not first for {', '.join(s.missed) or 'none'}")
 
 
+# --- commands defined in other modules of this package register themselves below ---
+
+
 if __name__ == "__main__":
     main()

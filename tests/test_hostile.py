@@ -73,7 +73,7 @@ SLOW_S = 10.0
 #: Parse timeout for the ingest runs here (the default is 60 s).
 TIMEOUT_S = 3.0
 #: Python memory one committed fixture may take to read (the bombs must not inflate).
-MAX_TRACED_MB = 100
+MAX_TRACED_MB = 200  # pypdf stops inflating a stream at 75 MB (and holds a copy or two)
 
 
 def _read(data: bytes, name: str) -> ParsedFile | Exception:
@@ -163,9 +163,11 @@ def test_large_generated_input_is_read_and_chunked_within_seconds(name, hash_emb
         assert len(result.chunks) > 100, f"{name}: {len(data) / 2**20:.1f} MB became {len(result.chunks)} chunks"
         assert all(hash_embedder.count_tokens(c.embed_text) <= config.chunk_tokens for c in result.chunks)
         assert max(len(c.text) for c in result.chunks) < 5000
-    # Nothing is lost: the chunks cover the text to its end.
-    last = result.chunks[-1].text.split()[-1]
-    assert last in data.decode("utf-8")[-2000:]
+    # Nothing is lost: the chunks run to the end of the document's text.
+    tail = result.document.sections[-1].text.rstrip()[-40:]
+    assert result.chunks[-1].text.rstrip().endswith(tail), f"{name}: the last chunk does not end the text"
+    if name.endswith(".txt"):
+        assert tail == data.decode("utf-8").rstrip()[-40:]
 
 
 @pytest.mark.xfail(reason="chunk_document has no character cap: with the hash embedder's word-count "
