@@ -34,6 +34,9 @@ FINAL_BLOCKLIST = frozenset("ring ringen ringar ling lingen ning ande ende ligt 
 MAX_PART_RANK = {3: 6_000, 4: 25_000, 5: 90_000}
 MIN_PART = 3
 MIN_SPLIT_WORD = 6
+#: Longer 'words' (hashes, URLs, a file of one enormous line) are not split: the search for
+#: parts is quadratic in the word's length and no Swedish compound is this long.
+MAX_SPLIT_WORD = 48
 CACHE_SIZE = 200_000
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[-:][^\W_]+)*")
@@ -263,7 +266,7 @@ class SwedishAnalyzer:
             The parts, or ``()`` if the word is not a compound.
         """
         n = len(word)
-        if n < MIN_SPLIT_WORD or not word.isalpha():
+        if n < MIN_SPLIT_WORD or n > MAX_SPLIT_WORD or not word.isalpha():
             return ()
         known = [r for w in (word, *(word[: -len(e)] for e in FINAL_ENDINGS if word.endswith(e)))
                  if (r := self._ranks.get(w)) is not None]

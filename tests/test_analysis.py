@@ -173,3 +173,13 @@ def test_bm25_ranks_compound_first(an: SwedishAnalyzer) -> None:
         q = [t for t in an.query_tokens(query) if t in retriever.vocab_dict]
         ids, scores = retriever.retrieve([q], k=2, show_progress=False)
         assert int(ids[0, 0]) == expected and scores[0, 0] > 0, (query, ids, scores)
+
+
+def test_enormous_word_is_not_split_and_fast():
+    import time
+
+    analyzer = SwedishAnalyzer()
+    started = time.perf_counter()
+    tokens = analyzer.tokens("a" * 100_000 + " nätverket")
+    assert time.perf_counter() - started < 2.0
+    assert "nätverk" in tokens
