@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import os
+import re
+from collections import Counter
 from pathlib import Path
 
 import streamlit as st
 
 from index.archive import Archive
-from index.build import ingest
+from index.build import IngestReport, ingest
 from index.snippets import split_marks
 from index.storage import Manifest, current_generation, generation_token
 from ingest.config import IngestConfig
 from ingest.embedding import load_embedder
-from ingest.errors import ArkivError
+from ingest.errors import ArkivError, UnreadableFileError
 from ingest.models import DOC_TYPE_LABELS, DOC_TYPES
+from ingest.uploads import SavedFile, UploadMeta, check_upload, prune_folders, save_upload, undo_saves
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,10 +42,26 @@ CSS = """
 <style>
 mark { background: #fde68a; color: #111827; padding: 0 .1em; border-radius: 2px; }
 .hit-meta { color: #374151; font-size: .9rem; }
-.hit-snippet { margin: .25rem 0 .5rem 0; line-height: 1.5; }
-.doc-section { padding: .4rem .6rem; border-left: 3px solid transparent; }
+.hit-snippet { margin: .25rem 0 .5rem 0; line-height: 1.55; }
+/* Result and section titles are h2 for a correct outline (h1 page, h2 items), sized as subheads
+   (at any level, so every page's cards look alike). */
+:is(h2, h3, h4).hit-title { font-size: 1.3rem; font-weight: 600; line-height: 1.3; margin: 0 0 .35rem 0;
+                            padding: 0; }
+:is(h2, h3, h4).doc-heading { font-size: 1.15rem; font-weight: 600; line-height: 1.3; margin: .2rem 0 .3rem 0;
+                              padding: 0; }
+.doc-section { padding: .5rem .75rem; border-left: 3px solid transparent; border-radius: 0 4px 4px 0;
+               scroll-margin-top: 4rem; }
 .doc-section.hit { border-left-color: #b45309; background: #fffbeb; }
-.doc-text { white-space: pre-wrap; line-height: 1.5; }
+.doc-text { white-space: pre-wrap; line-height: 1.6; max-width: 80ch; overflow-wrap: anywhere; }
+.hit-badge { display: inline-block; font-size: .8rem; font-weight: 600; color: #78350f; background: #fde68a;
+             border-radius: 999px; padding: 0 .5rem; margin-left: .4rem; vertical-align: middle; }
+/* A visible focus ring for keyboard users on links and buttons. */
+a:focus-visible, button:focus-visible { outline: 2px solid #1d4ed8; outline-offset: 2px; }
+@media (max-width: 640px) {
+  h1 { font-size: 2rem !important; }
+  :is(h2, h3, h4).hit-title { font-size: 1.15rem; }
+  .doc-section { padding: .4rem .5rem; }
+}
 </style>
 """
 
@@ -54,18 +74,29 @@ def shared_embedder(name: str):
 
 @st.cache_resource(show_spinner="Öppnar arkivet …", max_entries=2)
 def shared_archive(store: str, generation: str):
-    """The opened index of one generation; a new generation gives a new cache entry."""
+    """The opened index of one generation; a new generation gives a new cache entry.
+
+    An ingest writes a new generation beside the live one and switches CURRENT only when it
+    is complete, so sessions keep searching this one meanwhile; the next rerun after the
+    switch sees a new token and opens the new one. The previous entry stays cached (and its
+    files on disk) so a search already running on it can finish.
+    """
     gen = current_generation(Path(store))
     manifest = Manifest.load(gen) if gen else None
     return Archive.open(Path(store), shared_embedder(manifest.embedder) if manifest else None)
 
 
 def current_archive() -> Archive | None:
-    """The live archive, or None when no index exists yet."""
+    """The live archive, or None when no index exists yet (checked on every rerun: one small file read)."""
     token = generation_token(store_path())
     if token is None:
         return None
-    return shared_archive(str(store_path()), token)
+    try:
+        return shared_archive(str(store_path()), token)
+    except ArkivError:
+        # The generation was replaced between reading CURRENT and opening it: open the new one.
+        token = generation_token(store_path())
+        return shared_archive(str(store_path()), token) if token else None
 
 
 def esc(text: str | None) -> str:
@@ -76,6 +107,88 @@ def esc(text: str | None) -> str:
 def marked_html(snippet: str) -> str:
     """A snippet with its query words wrapped in <mark>, every piece escaped."""
     return "".join(f"<mark>{esc(t)}</mark>" if m else esc(t) for t, m in split_marks(snippet))
+
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+#: Queries offered on the empty search page, one per kind of question people ask.
+EXAMPLE_QUERIES = (
+    "AI i undervisningen", "digitala nationella prov", "GDPR och molntjänster", "skärmtid i förskolan")
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _vocabulary(_archive: Archive, store: str, generation: str) -> tuple[Counter, frozenset[str]]:
+    """Every word of the archive's text and titles with its count, and the analysed forms the index knows."""
+    counts: Counter = Counter()
+    for row in _archive.meta.query("SELECT text FROM chunks"):
+        counts.update(w.lower() for w in _WORD.findall(row[0]))
+    for doc in _archive.documents:
+        counts.update(w.lower() for w in _WORD.findall(doc["title"] or ""))
+    return counts, frozenset(_archive.analyzer.tokens(" ".join(counts)))
+
+
+def close_spellings(archive: Archive, query: str, limit: int = 3) -> dict[str, list[str]]:
+    """For each query word the archive does not know, the archive's words closest to it in spelling.
+
+    A word counts as known when all its analysed forms (stems, compound parts) occur in the
+    index, so "nätverk" is known through "digitaliseringsnätverket" and only real misses are
+    corrected.
+    """
+    counts, known = _vocabulary(archive, str(archive.store), archive.gen.name)
+    close: dict[str, list[str]] = {}
+    for word in dict.fromkeys(w.lower() for w in _WORD.findall(query)):
+        forms = set(archive.analyzer.tokens(word))
+        if not forms or forms <= known:
+            continue
+        candidates = [w for w in counts if abs(len(w) - len(word)) <= 2]
+        matches = difflib.get_close_matches(word, candidates, n=limit, cutoff=0.75)
+        if matches:
+            close[word] = matches
+    return close
+
+
+def spelling_ui(archive: Archive, query: str) -> None:
+    """"Menade du …?" with a link that runs the corrected search, when a query word is not in the archive."""
+    close = close_spellings(archive, query)
+    if not close:
+        return
+    fixed = query
+    for word, matches in close.items():
+        fixed = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", matches[0], fixed)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown("Menade du:", width="content")
+        st.page_link("app_pages/search.py", label=fixed, icon=":material/spellcheck:",
+                     query_params={**search_state(), "q": fixed})
+    others = sorted({m for matches in close.values() for m in matches[1:]})
+    if others:
+        st.caption("Andra ord i arkivet som liknar din sökning: " + ", ".join(others))
+
+
+FILTER_LABELS = {"from": "från år", "to": "till år", "network": "nätverk", "type": "dokumenttyp",
+                 "person": "person", "org": "organisation"}
+
+
+def no_results_ui(query: str, values: dict) -> None:
+    """What to do when nothing matched: name the active filters and offer the search without them."""
+    active = [label for key, label in FILTER_LABELS.items() if values.get(key)]
+    if not active:
+        st.warning("Inga träffar. Pröva andra eller färre ord.")
+        return
+    st.warning(f"Inga träffar med de valda filtren ({', '.join(active)}). "
+               "Ta bort ett eller flera filter i sidopanelen, eller sök i hela arkivet.")
+    st.page_link("app_pages/search.py", label="Sök i hela arkivet, utan filter", icon=":material/filter_alt_off:",
+                 query_params={"q": query})
+
+
+def empty_query_ui(archive: Archive) -> None:
+    """Guidance for an empty search box: what the archive holds and example searches to click."""
+    first, last = archive.period()
+    span = f" från {first[:4]}–{last[:4]}" if first and last else ""
+    st.markdown(f"Skriv en sökfråga och tryck **Enter**. Arkivet har {len(archive.documents)} dokument{span} "
+                f"från {len(archive.networks())} nätverk; begränsa sökningen med filtren i sidopanelen.")
+    st.markdown("**Exempel på sökningar:**")
+    with st.container(horizontal=True):  # wraps onto more lines on a narrow screen
+        for example in EXAMPLE_QUERIES:
+            st.page_link("app_pages/search.py", label=example, icon=":material/search:", query_params={"q": example})
 
 
 def type_label(doc_type: str) -> str:
@@ -112,23 +225,90 @@ def run_ingest(paths: list[Path]) -> None:
     bar.progress(1.0, text=f"Klart: {report.documents} dokument, {report.chunks} textavsnitt.")
 
 
+def store_ingest_config() -> IngestConfig:
+    """Settings for an ingest from the app: the live index's embedder and chunking, else the defaults."""
+    gen = current_generation(store_path())
+    if gen is None:
+        return IngestConfig(embedder=embedder_spec())
+    manifest = Manifest.load(gen)
+    chunking = manifest.chunking
+    return IngestConfig(embedder=manifest.embedder, chunk_tokens=chunking.get("chunk_tokens", 256),
+                        chunk_overlap=chunking.get("chunk_overlap", 32),
+                        index_attendance=chunking.get("index_attendance", True))
+
+
+def add_documents(uploads: list[tuple[str, bytes, UploadMeta]], overwrite: bool = False,
+                  on_progress=None) -> tuple[IngestReport, list[SavedFile]]:
+    """Save uploads into the corpus (``uppladdat/<network>/``) and ingest them; all or nothing.
+
+    Every file is checked before any is written. When the ingest fails, or any file is
+    skipped by it, the written files are removed (replaced ones restored) and the index is
+    left as it was.
+
+    Raises:
+        ArkivError: naming the file and the problem; nothing was added.
+    """
+    config = store_ingest_config()
+    checked = [(check_upload(name, data, config.max_file_mb), data, meta) for name, data, meta in uploads]
+    corpus = corpus_path()
+    saved: list[SavedFile] = []
+    try:
+        for name, data, meta in checked:
+            saved.append(save_upload(corpus, name, data, meta, overwrite))
+        folders = sorted({item.path.parent for item in saved})
+        embedder = shared_embedder(config.embedder)
+        report = ingest(folders, store_path(), config, embedder=embedder, on_progress=on_progress)
+        failed = [(path, reason) for path, reason in report.skipped
+                  if any(item.path.as_posix().endswith("/" + path) for item in saved)]
+        if failed:
+            undo_saves(saved, prune=False)
+            saved = []
+            ingest(folders, store_path(), config, embedder=embedder)  # the index as it was before
+            prune_folders(folders)
+            raise UnreadableFileError(f"{failed[0][0]}: {failed[0][1]}")
+    except BaseException:
+        undo_saves(saved)
+        raise
+    return report, saved
+
+
+def seed_from_url(key: str, value) -> None:
+    """Give the keyed widget ``key`` the URL's ``value`` on a fresh load or when a link changed the URL.
+
+    Widgets whose default comes straight from the URL change identity whenever the URL
+    changes, and then drop what was typed next (every other search was lost). Keyed widgets
+    keep their value; this puts the URL's value in only when the URL's parameter differs
+    from what this session last wrote there (see ``sync_params``).
+    """
+    raw = tuple(st.query_params.get_all(key))
+    if key not in st.session_state or st.session_state.get(f"_url_{key}") != raw:
+        st.session_state[key] = value
+        st.session_state[f"_url_{key}"] = raw
+
+
 def filters_ui(archive: Archive) -> dict:
     """The sidebar filters; returns their values (also kept in the URL)."""
     params = st.query_params
     st.sidebar.header("Filter")
     first, last = archive.period()
-    years = list(range(int((first or "2019")[:4]), int((last or "2026")[:4]) + 1))
-    year_from = st.sidebar.selectbox("Från år", ["Alla"] + years, index=_index_of(["Alla"] + years, params.get("from")))
-    year_to = st.sidebar.selectbox("Till år", ["Alla"] + years, index=_index_of(["Alla"] + years, params.get("to")))
-    networks = st.sidebar.multiselect("Nätverk", archive.networks(), placeholder="Alla nätverk", default=[
-        n for n in params.get_all("network") if n in archive.networks()])
+    years = ["Alla"] + list(range(int((first or "2019")[:4]), int((last or "2026")[:4]) + 1))
+    networks = archive.networks()
+    seed_from_url("from", years[_index_of(years, params.get("from"))])
+    seed_from_url("to", years[_index_of(years, params.get("to"))])
+    seed_from_url("network", [n for n in params.get_all("network") if n in networks])
+    seed_from_url("type", [t for t in params.get_all("type") if t in DOC_TYPES])
+    seed_from_url("person", params.get("person", ""))
+    seed_from_url("org", params.get("org", ""))
+    year_from = st.sidebar.selectbox("Från år", years, key="from")
+    year_to = st.sidebar.selectbox("Till år", years, key="to")
+    chosen_networks = st.sidebar.multiselect("Nätverk", networks, placeholder="Alla nätverk", key="network")
     types = st.sidebar.multiselect("Dokumenttyp", list(DOC_TYPES), format_func=type_label, placeholder="Alla typer",
-                                   default=[t for t in params.get_all("type") if t in DOC_TYPES])
-    person = st.sidebar.text_input("Person", value=params.get("person", ""))
-    org = st.sidebar.text_input("Organisation", value=params.get("org", ""))
+                                   key="type")
+    person = st.sidebar.text_input("Person", key="person", placeholder="t.ex. Anna Berg")
+    org = st.sidebar.text_input("Organisation", key="org", placeholder="t.ex. Skolverket")
     return {"from": None if year_from == "Alla" else str(year_from),
             "to": None if year_to == "Alla" else str(year_to),
-            "network": networks, "type": types, "person": person.strip() or None, "org": org.strip() or None}
+            "network": chosen_networks, "type": types, "person": person.strip() or None, "org": org.strip() or None}
 
 
 def _index_of(options: list, value) -> int:
@@ -138,37 +318,102 @@ def _index_of(options: list, value) -> int:
     return 0
 
 
-def result_card(number: int, hit) -> None:
+#: The URL parameters that make up a search: carried to a document and back, so both can be shared.
+SEARCH_KEYS = ("q", "from", "to", "network", "type", "person", "org")
+
+
+def search_state() -> dict[str, str | list[str]]:
+    """The search's query and filters as they stand in the URL."""
+    state: dict[str, str | list[str]] = {}
+    for key in SEARCH_KEYS:
+        values = st.query_params.get_all(key)
+        if values:
+            state[key] = values if key in ("network", "type") else values[0]
+    return state
+
+
+def document_link_params(doc_id: str, chunk_id: str | None = None) -> dict[str, str | list[str]]:
+    """URL parameters that open a document (at a hit) and remember the search that led there."""
+    params: dict[str, str | list[str]] = {**search_state(), "doc": doc_id}
+    if chunk_id:
+        params["chunk"] = chunk_id
+    return params
+
+
+def hit_meta_html(date: str | None, doc_type: str, network: str | None, where: str = "") -> str:
+    """The grey line under a title: date · type · network · where (all escaped)."""
+    parts = [esc(date or "odaterat"), esc(type_label(doc_type))]
+    if network:
+        parts.append(esc(network))
+    if where:
+        parts.append(where)
+    return f"<div class='hit-meta'>{' · '.join(parts)}</div>"
+
+
+#: A link shown on a result card: (page file, label, material icon, URL parameters).
+CardLink = tuple[str, str, str, dict]
+
+
+def result_card(number: int, hit, links: tuple[CardLink, ...] | list[CardLink] = ()) -> None:
+    """One search hit in a bordered card: title, date and place, marked snippet, and links.
+
+    Args:
+        number: The hit's rank, shown before the title.
+        hit: The SearchHit.
+        links: Further links for the card's row of links, after "Visa dokument"
+            (e.g. ``("app_pages/similar.py", "Liknande diskussioner", ":material/compare_arrows:",
+            {"chunk": hit.chunk_id})``).
+    """
     where = esc(hit.section)
     if hit.page:
         where = f"{where} · sida {hit.page}" if where else f"sida {hit.page}"
-    with st.container(border=True):
-        st.markdown(f"#### {number}. {esc(hit.title)}", unsafe_allow_html=True)
-        st.markdown(
-            f"<div class='hit-meta'>{esc(hit.date or 'odaterat')} · {esc(type_label(hit.doc_type))}"
-            f"{' · ' + esc(hit.network) if hit.network else ''}{' · ' + where if where else ''}</div>"
-            f"<div class='hit-snippet'>{marked_html(hit.snippet)}</div>", unsafe_allow_html=True)
+    with st.container(border=True, key=f"hit-{number}"):  # key: the CSS class st-key-hit-N
+        st.markdown(f"<h2 class='hit-title'>{number}. {esc(hit.title)}</h2>"
+                    f"{hit_meta_html(hit.date, hit.doc_type, hit.network, where)}"
+                    f"<div class='hit-snippet'>{marked_html(hit.snippet)}</div>", unsafe_allow_html=True)
         if hit.more:
             st.caption("Fler träffar i dokumentet: " + "; ".join(
                 (m.section or f"sida {m.page}") for m in hit.more))
-        if st.button("Visa dokument", key=f"open-{hit.chunk_id}"):
-            st.query_params["doc"] = hit.doc_id
-            st.query_params["chunk"] = hit.chunk_id
-            st.switch_page("app_pages/document.py")
+        with st.container(horizontal=True, gap="medium"):
+            # Real links (not buttons): they open in a new tab, and the URL carries the document, the
+            # hit and the search, so the page can be shared and "back" finds the search again.
+            st.page_link("app_pages/document.py", label="Visa dokument", icon=":material/description:",
+                         query_params=document_link_params(hit.doc_id, hit.chunk_id))
+            for page, label, icon, params in links:
+                st.page_link(page, label=label, icon=icon, query_params=params)
+
+
+def set_url_param(key: str, value: str | list[str] | None) -> None:
+    """Put a value in the URL (None or empty removes it) and remember it for ``seed_from_url``.
+
+    Pages that keep a keyed widget in the URL write it with this, so the next run does not
+    mistake the page's own write for a followed link and overwrite what was typed since.
+    """
+    values = [value] if isinstance(value, str) else list(value or [])
+    values = [v for v in values if v]
+    if values and st.query_params.get_all(key) != values:
+        st.query_params[key] = values if len(values) > 1 else values[0]
+    elif not values and key in st.query_params:
+        del st.query_params[key]
+    st.session_state[f"_url_{key}"] = tuple(st.query_params.get_all(key))
 
 
 def sync_params(query: str, values: dict) -> None:
     """Keep the query and filters in the URL so a search can be shared as a link."""
-    wanted = {"q": query.strip() or None, "from": values["from"], "to": values["to"],
-              "person": values["person"], "org": values["org"]}
-    for key, value in wanted.items():
-        if value and st.query_params.get(key) != value:
-            st.query_params[key] = value
-        elif not value and key in st.query_params:
-            del st.query_params[key]
-    for key in ("network", "type"):
-        if st.query_params.get_all(key) != values[key]:
-            if values[key]:
-                st.query_params[key] = values[key]
-            elif key in st.query_params:
-                del st.query_params[key]
+    set_url_param("q", query.strip() or None)
+    for key in ("from", "to", "person", "org", "network", "type"):
+        set_url_param(key, values[key])
+    publish_url()
+
+
+def publish_url() -> None:
+    """Make the address bar show this run's parameters.
+
+    A link to the page the reader is already on (st.page_link with query_params, e.g. "Menade
+    du") changes st.query_params for the run but leaves the old address in the browser, so a
+    reload or a shared link would bring back the old search. Setting any parameter sends the
+    whole query string; the browser ignores it when the address already matches.
+    """
+    for key in st.query_params:
+        st.query_params[key] = st.query_params.get_all(key)
+        return

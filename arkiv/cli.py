@@ -260,6 +260,9 @@ def eval_cmd(index_dir, labels, misses, as_json):
 
 
 # --- commands defined in other modules of this package register themselves below ---
+from arkiv.cli_people import register as _register_people; _register_people(main)  # noqa: E402
+from arkiv.cli_analysis import register as _register_analysis; _register_analysis(main)  # noqa: E402
+from arkiv.cli_admin import register as _register_admin; _register_admin(main)  # noqa: E402
 
 
 if __name__ == "__main__":

@@ -1,9 +1,19 @@
-"""Ingest folders into an index store: only new and changed files are read and embedded."""
+"""Ingest folders into an index store: only new and changed files are read and embedded.
+
+Two environment variables exist for the crash tests (tests/test_crash.py) and are read only
+here: ARKIV_TEST_PAUSE_AT=<stage> makes the run print ``ARKIV_PAUSED <stage>`` on stderr and
+sleep there, so a test can kill it at a known point (stages: read, embed, write, publish,
+published); ARKIV_TEST_SLOW_EMBED=<seconds> sleeps that long per batch of the fake "hash"
+embedder, so a test can kill it at any moment of embedding.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,8 +24,9 @@ import numpy as np
 from index.analysis import SwedishAnalyzer
 from index.cache import EmbeddingCache, text_hash
 from index.lexical import LexicalIndex
-from index.metastore import MetaStore, write_metastore
-from index.storage import Manifest, WriterLock, current_generation, new_generation, publish
+from index.live import SKIP_MEMORY, SKIP_SETTINGS, LiveIndex, Target, resolve_targets
+from index.metastore import write_metastore
+from index.storage import Manifest, WriterLock, clean_store, new_generation, publish
 from index.vectors import VectorIndex
 from ingest.config import IngestConfig
 from ingest.embedding import Embedder, canonical_embedder, embed_texts, load_embedder
@@ -29,13 +40,29 @@ StageProgress = Callable[[str, int, int], None]
 
 @dataclass
 class IngestReport:
-    """What one ingest run did, for the CLI and the app to render."""
+    """What one ingest run did, for the CLI and the app to render.
+
+    Attributes:
+        files: Candidate files found under the given paths.
+        added, updated, removed: Relative paths of documents new to, changed in and gone
+            from the index.
+        unchanged: Files whose content (and sidecar) is as indexed; not read again.
+        relocated: Unchanged documents whose corpus folder moved (the index now points there).
+        skipped: (path, reason) of files left out, this run or remembered from the last one.
+        notes: (path, note) remarks on degraded reading.
+        documents, chunks: Totals of the index after the run.
+        embedded: Chunks embedded by the model this run; cached: chunks whose vectors came
+            from the embedding cache.
+        seconds, timings: Wall time, and per stage ("read", "embed", "index").
+        published: Whether a new generation went live (False when nothing changed).
+    """
 
     files: int = 0
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    relocated: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     documents: int = 0
@@ -48,23 +75,19 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.relocated)
 
 
-@dataclass
-class _Kept:
-    """A document carried over from the live generation with its chunks and vectors."""
-
-    document: Document
-    root: str
-    notes: list[str]
-    chunks: list[Chunk]
-    vectors: np.ndarray
+def _pause(stage: str) -> None:
+    """Crash-test hook: stop at ``stage`` when ARKIV_TEST_PAUSE_AT names it (see the module docstring)."""
+    if os.environ.get("ARKIV_TEST_PAUSE_AT") == stage:
+        sys.stderr.write(f"ARKIV_PAUSED {stage}\n")
+        sys.stderr.flush()
+        time.sleep(float(os.environ.get("ARKIV_TEST_PAUSE_S", "120")))
 
 
 def _hash_with_sidecar(path: Path, data: bytes) -> str:
-    import hashlib
-
+    """The content hash of a file together with its sidecar: a changed sidecar re-reads the file."""
     digest = hashlib.sha256(data)
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     if sidecar.is_file():
@@ -72,27 +95,117 @@ def _hash_with_sidecar(path: Path, data: bytes) -> str:
     return digest.hexdigest()
 
 
-def _load_live(store: Path) -> tuple[Manifest | None, dict[str, _Kept], list[tuple[str, str]]]:
-    """Documents of the live generation by doc id, with their chunks and vectors."""
-    gen = current_generation(store)
-    if gen is None:
-        return None, {}, []
-    manifest = Manifest.load(gen)
-    meta = MetaStore(gen / "meta.sqlite")
-    try:
-        vectors = np.load(gen / "vectors.npy", mmap_mode="r")
-        kept: dict[str, _Kept] = {}
-        for row in meta.document_rows():
-            doc = meta.document(row["doc_id"])
-            rows = meta.chunk_rows_of(row["doc_id"])
-            chunks = list(meta.chunks_by_rows(rows).values())
-            chunks.sort(key=lambda c: int(c.chunk_id.rsplit("-", 1)[1]))
-            kept[row["doc_id"]] = _Kept(doc, row["root"], json.loads(row["notes"]), chunks,
-                                        np.array(vectors[rows], dtype=np.float32))
-        skipped = meta.skipped()
-    finally:
-        meta.close()
-    return manifest, kept, skipped
+@dataclass
+class _Plan:
+    """What the reading stage decided: documents to keep, fresh ones to add, and skips to remember."""
+
+    keep: dict[str, str] = field(default_factory=dict)  # doc id -> root it is kept under
+    fresh: list[tuple[Document, str, list[str], list[Chunk]]] = field(default_factory=list)
+    skip_memory: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _candidates(targets: list[Target]) -> list[tuple[Path, Path, str]]:
+    """(root, file, relative path) of every file to look at, each file once."""
+    found: dict[Path, tuple[Path, Path, str]] = {}
+    for target in targets:
+        files = [(target.path, target.scope)] if target.is_file else \
+            discover(target.root, within=target.path if target.scope else None)
+        for path, rel in files:
+            found.setdefault(path, (target.root, path, rel))
+    return list(found.values())
+
+
+class _Model:
+    """The embedder of a run, loaded on first use: an unchanged corpus never loads a model."""
+
+    def __init__(self, spec: str, embedder: Embedder | None) -> None:
+        self._spec, self._embedder = spec, embedder
+
+    def get(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self._spec)
+        return self._embedder
+
+
+@dataclass
+class _ReadStage:
+    """The reading stage of one run: hash every candidate, read the new and changed ones."""
+
+    targets: list[Target]
+    live: LiveIndex | None
+    config: IngestConfig
+    model: _Model
+    reuse: bool  # whether unchanged files may keep their chunks (same chunking settings)
+    report: IngestReport
+    plan: _Plan = field(default_factory=_Plan)
+    seen: dict[str, str] = field(default_factory=dict)  # doc id -> root it was found under
+    parsed: int = 0
+
+    def run(self, on_progress: StageProgress | None) -> _Plan:
+        candidates = _candidates(self.targets)
+        for number, (root, path, rel) in enumerate(candidates, start=1):
+            self.report.files += 1
+            self.file(str(root), path, rel)
+            if on_progress:
+                on_progress("read", number, len(candidates))
+        self.removals()
+        return self.plan
+
+    def file(self, root: str, path: Path, rel: str) -> None:
+        report, plan = self.report, self.plan
+        doc_id = doc_id_for(rel)
+        old = self.live.documents.get(doc_id) if self.live else None
+        if doc_id in self.seen or (old is not None and old.root != root and old.file.is_file()
+                                   and not any(t.covers(old.file) for t in self.targets)):
+            report.skipped.append((rel, f"the same relative path is already indexed from "
+                                        f"{self.seen.get(doc_id) or old.root}; rename the file or ingest it "
+                                        "from that folder"))
+            return
+        self.seen[doc_id] = root
+        try:
+            over_cap = path.stat().st_size > self.config.max_file_mb * 1048576
+            data = None if over_cap else path.read_bytes()
+            digest = None if over_cap else _hash_with_sidecar(path, data)
+        except OSError as exc:
+            report.skipped.append((rel, f"could not read the file ({exc.strerror or exc})"))
+            return
+        settings = {"parse_timeout_s": self.config.parse_timeout_s, **self.config.chunking_settings()}
+        remembered = self.live.remembered_skip(rel, root, digest, settings) if self.live and digest else None
+        if self.reuse and old is not None and digest == old.content_hash:
+            plan.keep[doc_id] = root
+            report.unchanged += 1
+            report.relocated += old.root != root
+            return
+        if remembered is not None:
+            report.skipped.append((rel, remembered))
+            plan.skip_memory[rel] = [root, digest]
+            return
+        count_tokens = self.model.get().count_tokens  # a model that fails to load stops the run here
+        result = process_file(path, rel, self.config, count_tokens, data=data)
+        report.notes.extend((rel, note) for note in result.notes)
+        if result.document is None:
+            report.skipped.append((rel, result.skipped or "skipped"))
+            if digest:
+                plan.skip_memory[rel] = [root, digest]
+        else:
+            result.document.content_hash = digest
+            plan.fresh.append((result.document, root, result.notes, result.chunks))
+            (report.updated if old is not None else report.added).append(rel)
+        self.parsed += 1
+        if self.parsed == 1:
+            _pause("read")
+
+    def removals(self) -> None:
+        """Decide the fate of every live document this run did not keep or replace."""
+        fresh = {d.doc_id for d, *_ in self.plan.fresh}
+        for doc_id, old in (self.live.documents if self.live else {}).items():
+            if doc_id in self.seen:
+                if doc_id not in self.plan.keep and doc_id not in fresh:
+                    self.report.removed.append(old.path)  # now unreadable or over the size cap: the old version goes
+            elif any(t.covers(old.file) for t in self.targets):
+                self.report.removed.append(old.path)  # deleted, ignored, or now indexed under another root
+            else:
+                self.plan.keep[doc_id] = old.root  # outside what this run looked at: kept as it is
 
 
 def ingest(paths: Sequence[Path], store: Path, config: IngestConfig | None = None,
@@ -102,114 +215,70 @@ def ingest(paths: Sequence[Path], store: Path, config: IngestConfig | None = Non
 
     New and changed files (by content hash, sidecar included) are read, chunked and
     embedded; unchanged ones keep their chunks and vectors; files that disappeared from a
-    given folder are removed. Vectors come from the embedding cache when the same text was
-    embedded before. The new index is written beside the live one and switched in
-    atomically; nothing is written when nothing changed.
+    given folder are removed; files skipped last time are not read again while they and
+    the settings are unchanged. A path inside a folder the index was built from is ingested
+    as part of that folder (same ids; the rest of the folder stays). Vectors come from the
+    embedding cache when the same text was embedded before. The new index is written beside
+    the live one and switched in atomically; nothing is written when nothing changed.
 
     Args:
         paths: Folders (or single files) to ingest.
         store: The index store folder.
-        config: Ingestion settings (embedder, chunking, size cap).
+        config: Ingestion settings (embedder, chunking, size cap, parse time limit).
         embedder: A loaded embedder matching ``config.embedder``; loaded when None.
         on_progress: Called as (stage, done, total).
         rebuild: Ignore the live index and read and chunk every file again.
 
     Raises:
         ArchiveIndexError: when the live index was built with another embedder (and not
-            ``rebuild``), or another ingest holds the lock.
+            ``rebuild``), a path does not exist, or another ingest holds the lock.
     """
     config = config or IngestConfig()
     started = time.perf_counter()
     report = IngestReport()
     with WriterLock(store):
-        manifest, live, old_skipped = _load_live(store) if not rebuild else (None, {}, [])
-        if manifest is not None and manifest.embedder != canonical_embedder(config.embedder):
+        clean_store(store)  # half-written generations of runs that were killed
+        live = None if rebuild else LiveIndex.open(store)
+        if live is not None and live.manifest.embedder != canonical_embedder(config.embedder):
             raise ArchiveIndexError(
-                f"the index at {store} was built with the embedder {manifest.embedder}, not {config.embedder}; "
-                f"rebuild it with `arkiv rebuild --embedder {config.embedder}` or use --embedder {manifest.embedder}")
-        same_chunking = manifest is not None and manifest.chunking == config.chunking_settings()
-        embedder = embedder or load_embedder(config.embedder)
-        roots = [Path(p).resolve() for p in paths]
-        for root in roots:
-            if not root.exists():
-                raise ArchiveIndexError(f"the folder {root} does not exist; give a folder of documents to ingest")
+                f"the index at {store} was built with the embedder {live.manifest.embedder}, not {config.embedder}; "
+                f"rebuild it with `arkiv rebuild --embedder {config.embedder}` or use --embedder {live.manifest.embedder}")
+        targets = resolve_targets(list(paths), live.roots() if live else set())
+        model = _Model(config.embedder, embedder)  # loaded only when a file must be read or embedded
+        reuse = live is not None and live.manifest.chunking == config.chunking_settings()
 
-        current: dict[str, _Kept] = {}
-        fresh: list[tuple[Document, str, list[str], list[Chunk]]] = []
-        candidates = [(root, path, rel) for root in roots for path, rel in discover(root)]
-        seen: set[str] = set()
         t_read = time.perf_counter()
-        for number, (root, path, rel) in enumerate(candidates, start=1):
-            report.files += 1
-            root_str = str(root if root.is_dir() else root.parent)
-            doc_id = doc_id_for(rel)
-            if doc_id in seen:
-                report.skipped.append((rel, "the same relative path was already read from another folder"))
-                continue
-            seen.add(doc_id)
-            old = live.get(doc_id)
-            try:
-                data = path.read_bytes() if path.stat().st_size <= config.max_file_mb * 1048576 else None
-            except OSError as exc:
-                report.skipped.append((rel, f"could not read the file ({exc.strerror or exc})"))
-                continue
-            if data is not None and old is not None and same_chunking and \
-                    old.document.content_hash == _hash_with_sidecar(path, data):
-                current[doc_id] = old
-                report.unchanged += 1
-            else:
-                result = process_file(path, rel, config, embedder.count_tokens, data=data)
-                for note in result.notes:
-                    report.notes.append((rel, note))
-                if result.document is None:
-                    report.skipped.append((rel, result.skipped or "skipped"))
-                else:
-                    result.document.content_hash = _hash_with_sidecar(path, data)
-                    fresh.append((result.document, root_str, result.notes, result.chunks))
-                    (report.updated if old is not None else report.added).append(rel)
-            if on_progress:
-                on_progress("read", number, len(candidates))
+        plan = _ReadStage(targets, live, config, model, reuse, report).run(on_progress)
         report.timings["read"] = time.perf_counter() - t_read
-
-        root_strs = {str(r if r.is_dir() else r.parent) for r in roots}
-        for doc_id, old in live.items():
-            if doc_id in seen:
-                if doc_id not in current and not any(d.doc_id == doc_id for d, *_ in fresh):
-                    report.removed.append(old.document.path)  # now unreadable: its old version goes
-                continue
-            if old.root in root_strs:
-                report.removed.append(old.document.path)
-            else:
-                current[doc_id] = old  # a folder not ingested this run keeps its documents
-
-        if manifest is not None and not report.changed and set(old_skipped) == set(report.skipped):
-            report.documents = len(current)
-            report.chunks = sum(len(k.chunks) for k in current.values())
+        if live is not None and not report.changed and set(live.skipped) == set(report.skipped):
+            report.documents = len(plan.keep)
+            report.chunks = live.manifest.chunks
             report.seconds = time.perf_counter() - started
             return report
+        embedder = model.get()
 
         t_embed = time.perf_counter()
-        new_chunks = [c for _, _, _, chunks in fresh for c in chunks]
+        new_chunks = [c for _, _, _, chunks in plan.fresh for c in chunks]
         fresh_vectors = _vectors_for(new_chunks, embedder, store, config, report, on_progress)
         report.timings["embed"] = time.perf_counter() - t_embed
 
         t_index = time.perf_counter()
-        documents: list[tuple[Document, str, list[str]]] = []
-        all_chunks: list[Chunk] = []
-        parts: list[np.ndarray] = []
-        offset = 0
+        kept = live.load(sorted(plan.keep)) if live is not None else {}
         entries: list[tuple[Document, str, list[str], list[Chunk], np.ndarray]] = \
-            [(k.document, k.root, k.notes, k.chunks, k.vectors) for k in current.values()]
-        for doc, root, notes, chunks in fresh:
+            [(k.document, plan.keep[doc_id], k.notes, k.chunks, k.vectors) for doc_id, k in kept.items()]
+        offset = 0
+        for doc, root, notes, chunks in plan.fresh:
             entries.append((doc, root, notes, chunks, fresh_vectors[offset:offset + len(chunks)]))
             offset += len(chunks)
-        entries.sort(key=lambda e: (e[0].date or "", e[0].path))
-        for doc, root, notes, chunks, vectors in entries:
-            documents.append((doc, root, notes))
-            all_chunks.extend(chunks)
-            parts.append(np.asarray(vectors, dtype=np.float32).reshape(len(chunks), embedder.dim))
+        entries.sort(key=lambda e: (e[0].date or "", e[0].path))  # the same order however the index grew
+        documents = [(doc, root, notes) for doc, root, notes, _, _ in entries]
+        all_chunks = [c for *_, chunks, _ in entries for c in chunks]
+        parts = [np.asarray(v, dtype=np.float32).reshape(len(c), embedder.dim) for *_, c, v in entries]
         matrix = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-        _write_generation(store, config, embedder, documents, all_chunks, matrix, report, on_progress)
+        settings = {"parse_timeout_s": config.parse_timeout_s, **config.chunking_settings()}
+        info = {SKIP_MEMORY: json.dumps(plan.skip_memory, ensure_ascii=False),
+                SKIP_SETTINGS: json.dumps(settings, sort_keys=True)}
+        _write_generation(store, config, embedder, documents, all_chunks, matrix, report, info, on_progress)
         report.timings["index"] = time.perf_counter() - t_index
         report.documents = len(documents)
         report.chunks = len(all_chunks)
@@ -220,25 +289,34 @@ def ingest(paths: Sequence[Path], store: Path, config: IngestConfig | None = Non
 
 def _vectors_for(chunks: list[Chunk], embedder: Embedder, store: Path, config: IngestConfig,
                  report: IngestReport, on_progress: StageProgress | None) -> np.ndarray:
-    """Vectors for new chunks: from the cache where possible, embedded (and cached) otherwise."""
+    """Vectors for new chunks: from the cache where possible, embedded (and cached) otherwise.
+
+    Each batch is committed to the cache as soon as it is embedded, so a run that is killed
+    loses at most one batch of work; the next run finds the rest in the cache.
+    """
     if not chunks:
         return np.zeros((0, embedder.dim), dtype=np.float32)
+    slow = float(os.environ.get("ARKIV_TEST_SLOW_EMBED") or 0) if embedder.name == "hash" else 0.0
     cache = EmbeddingCache(store / "cache" / "embeddings.sqlite")
     try:
         hashes = [text_hash(c.embed_text) for c in chunks]
         found = cache.get_many(embedder.name, hashes)
         missing = list(dict.fromkeys(h for h in hashes if h not in found))
         texts = {h: c.embed_text for h, c in zip(hashes, chunks)}
-        report.cached = len(chunks) - sum(1 for h in hashes if h in missing)
+        report.cached = sum(1 for h in hashes if h in found)
         batch = max(config.batch_size, 1)
-        for start in range(0, len(missing), batch * 4):
-            part = missing[start:start + batch * 4]
+        for start in range(0, len(missing), batch):
+            part = missing[start:start + batch]
             vectors = embed_texts(embedder, [texts[h] for h in part], batch)
-            cache.put_many(embedder.name, part, vectors)  # saved as we go: a crash loses little
+            if slow:
+                time.sleep(slow)
+            cache.put_many(embedder.name, part, vectors)
             found.update(zip(part, vectors))
             report.embedded += len(part)
             if on_progress:
                 on_progress("embed", min(start + len(part), len(missing)), len(missing))
+            if start == 0:
+                _pause("embed")
         return np.vstack([found[h] for h in hashes]).astype(np.float32)
     finally:
         cache.close()
@@ -246,7 +324,9 @@ def _vectors_for(chunks: list[Chunk], embedder: Embedder, store: Path, config: I
 
 def _write_generation(store: Path, config: IngestConfig, embedder: Embedder,
                       documents: list[tuple[Document, str, list[str]]], chunks: list[Chunk],
-                      matrix: np.ndarray, report: IngestReport, on_progress: StageProgress | None) -> None:
+                      matrix: np.ndarray, report: IngestReport, info: dict[str, str],
+                      on_progress: StageProgress | None) -> None:
+    """Write a complete generation beside the live one and publish it."""
     gen = new_generation(store)
     if on_progress:
         on_progress("index", 0, 3)
@@ -259,11 +339,12 @@ def _write_generation(store: Path, config: IngestConfig, embedder: Embedder,
     vectors.save(gen)
     if on_progress:
         on_progress("index", 2, 3)
-    info = {"last_ingest": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    _pause("write")
+    info = {**info, "last_ingest": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             "roots": json.dumps(sorted({root for _, root, _ in documents}), ensure_ascii=False)}
     write_metastore(gen / "meta.sqlite", documents, chunks, report.skipped, info)
     Manifest.new(canonical_embedder(config.embedder), embedder.dim,
                  config.chunking_settings(), len(documents), len(chunks), vectors.kind).save(gen)
-    publish(store, gen)
+    publish(store, gen, pause=_pause)
     if on_progress:
         on_progress("index", 3, 3)

@@ -1,15 +1,22 @@
-"""Build search filters from user input: loose dates, networks, types, people and organisations."""
+"""Build search filters from user input: loose dates, networks, types, people, organisations, phrases."""
 
 from __future__ import annotations
 
 import calendar
 import re
 import unicodedata
-from collections.abc import Iterable
-from difflib import SequenceMatcher
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+import numpy as np
 
 from index.archive import Archive, Filters
+from index.query import QueryUnderstanding, fold_phrase
 from ingest.errors import ConfigError
+
+#: Per opened archive: every chunk's heading and text, folded for phrase matching (row order).
+_PHRASE_TEXTS: weakref.WeakKeyDictionary[Archive, list[str]] = weakref.WeakKeyDictionary()
 
 
 def normalise_date(value: str | None, end: bool) -> str | None:
@@ -46,12 +53,34 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
 
 
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Optimal-string-alignment distance (insert, delete, replace, swap neighbours), capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return min(prev[-1], limit + 1)
+
+
+def typos_allowed(word: str) -> int:
+    """Typos forgiven in a typed word: none below 5 letters ("Lund" is not "Lind"), then one per 5 letters."""
+    return 0 if len(word) < 5 else len(word) // 5
+
+
 def name_matches(query: str, name: str) -> bool:
     """Whether a typed name matches a stored one despite missing diacritics and small typos.
 
-    Every word of the query must match a word of the name (a prefix of 3+ letters counts,
-    and one typo per 5 letters is forgiven), so "Welen" finds "Helena Welén" and
-    "helena welen" does too, but "Holm" does not find "Holmgren" unless typed as a prefix.
+    Every word of the query must match a word of the name: the same word, a prefix of 3+
+    letters, or a word within ``typos_allowed`` edits (one per 5 letters). So "Welen" finds
+    "Helena Welén", "helena welin" does too, "Holm" finds "Holmgren" as a prefix, but
+    "Sjöberg" does not find "Öberg".
     """
     q_words = fold(query).split()
     n_words = fold(name).split()
@@ -59,26 +88,46 @@ def name_matches(query: str, name: str) -> bool:
         return False
 
     def word_ok(q: str) -> bool:
-        for n in n_words:
-            if q == n or (len(q) >= 3 and n.startswith(q)):
-                return True
-            if len(q) >= 4 and SequenceMatcher(None, q, n).ratio() >= 1 - 1 / max(5, len(n)) - 0.05:
-                return True
-        return False
+        allowed = typos_allowed(q)
+        return any(q == n or (len(q) >= 3 and n.startswith(q))
+                   or (allowed and edit_distance(q, n, allowed) <= allowed) for n in n_words)
 
     return all(word_ok(q) for q in q_words)
 
 
 def docs_with_person(archive: Archive, person: str) -> frozenset[str]:
-    """Ids of documents that name a matching person in any role."""
+    """Ids of documents that name a matching person in any role ("Welen" finds "Helena Welén")."""
     return frozenset(r["doc_id"] for r in archive.meta.all_people() if name_matches(person, r["name"]))
+
+
+def org_matches(query: str, organisation: str) -> bool:
+    """Whether a typed organisation names a stored (canonical) one.
+
+    Accepts words of the name without diacritics ("Molndal" in "Mölndals stad", but "ale" is
+    not in "Kungälvs kommun"), any form the gazetteer knows for it ("Kungälv", "SKR", "MDU")
+    and one-letter typos of longer names ("Kungsbaka"), the way the gazetteer resolves them.
+    """
+    folded, target = fold(query), fold(organisation)
+    if not folded:
+        return False
+    if re.search(r"(?<!\w)" + re.escape(folded), target) or name_matches(query, organisation):
+        return True
+    canonical = _canonical_org(query)
+    return canonical is not None and fold(canonical) == target
+
+
+def _canonical_org(text: str) -> str | None:
+    from ingest.gazetteer import default_gazetteer
+
+    org = default_gazetteer().lookup(text.strip())
+    return org.name if org is not None else None
 
 
 def docs_with_org(archive: Archive, org: str) -> frozenset[str]:
     """Ids of documents that name a matching organisation (in people's affiliations)."""
-    return frozenset(r["doc_id"] for r in archive.meta.all_people()
-                     if r["organisation"] and (fold(org) in fold(r["organisation"]) or
-                                               name_matches(org, r["organisation"])))
+    names = {r["organisation"] for r in archive.meta.all_people() if r["organisation"]}
+    wanted = {name for name in names if org_matches(org, name)}
+    return frozenset(r["doc_id"] for r in archive.meta.all_people() if r["organisation"] in wanted)
 
 
 def make_filters(archive: Archive, date_from: str | None = None, date_to: str | None = None,
@@ -95,3 +144,40 @@ def make_filters(archive: Archive, date_from: str | None = None, date_to: str | 
     if start and end and start > end:
         raise ConfigError(f"the date range {start} .. {end} is empty; --from must not be after --to")
     return Filters(start, end, tuple(networks), tuple(doc_types), doc_ids, frozenset(exclude_doc_ids))
+
+
+def with_query_dates(filters: Filters | None, understood: QueryUnderstanding | None) -> Filters | None:
+    """The filters narrowed to the dates a query names ("AI 2024"): the two ranges intersected."""
+    if understood is None or not understood.has_dates:
+        return filters
+    base = filters or Filters()
+    starts = [d for d in (base.date_from, understood.date_from) if d]
+    ends = [d for d in (base.date_to, understood.date_to) if d]
+    return replace(base, date_from=max(starts) if starts else None, date_to=min(ends) if ends else None)
+
+
+def phrase_mask(archive: Archive, phrases: Sequence[str]) -> np.ndarray | None:
+    """Boolean mask over chunk rows: True where the chunk's heading or text holds every phrase.
+
+    Case and runs of whitespace are ignored ("Nationella  prov" holds "nationella prov"), a
+    phrase must start at a word and may end inside one; None when there are no phrases.
+    """
+    if not phrases:
+        return None
+    texts = _PHRASE_TEXTS.get(archive)
+    if texts is None:
+        rows = archive.meta.query("SELECT section, text FROM chunks ORDER BY row")
+        texts = [fold_phrase(f"{r['section']}\n{r['text']}") for r in rows]
+        _PHRASE_TEXTS[archive] = texts
+    # A phrase starts at a word ("AI" is not in "mail") but may end inside one ("nationella proven").
+    wanted = [re.compile(r"(?<!\w)" + re.escape(fold_phrase(p))) for p in phrases]
+    return np.fromiter((all(p.search(t) for p in wanted) for t in texts), dtype=bool, count=len(texts))
+
+
+def search_mask(archive: Archive, filters: Filters | None, phrases: Sequence[str] = ()) -> np.ndarray | None:
+    """The rows a search may rank: the filters' mask and the phrase mask combined (None: all rows)."""
+    mask = archive.filter_mask(filters)
+    by_phrase = phrase_mask(archive, phrases)
+    if by_phrase is None:
+        return mask
+    return by_phrase if mask is None else mask & by_phrase

@@ -13,6 +13,11 @@ from index.vectors import _top_k
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+#: From this many chunks on, the BM25 arrays are memory-mapped when loaded: a query reads
+#: only the posting lists of its own terms, so a large index need not fit in memory
+#: (benchmarks/RESULTS.md measures 1M chunks).
+MMAP_MIN_ROWS = 100_000
+
 
 class LexicalIndex:
     """BM25 scores of analysed query tokens against every chunk."""
@@ -43,7 +48,7 @@ class LexicalIndex:
 
         if size == 0:
             return cls(bm25s.BM25(), 0)
-        bm25 = bm25s.BM25.load(str(directory / "lexical"), mmap=False, show_progress=False)
+        bm25 = bm25s.BM25.load(str(directory / "lexical"), mmap=size >= MMAP_MIN_ROWS, show_progress=False)
         return cls(bm25, size)
 
     def scores(self, query_tokens: list[str], mask: np.ndarray | None = None) -> np.ndarray:

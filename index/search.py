@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from index.archive import Archive, Filters
+from index.filters import search_mask, with_query_dates
+from index.query import QueryUnderstanding, understand_query
 from index.snippets import make_snippet
 from index.vectors import _top_k
 from index.thesaurus import Thesaurus
@@ -25,18 +27,32 @@ MORE_PER_DOC = 3
 
 @dataclass
 class SearchResult:
-    """A ranked answer to one query."""
+    """A ranked answer to one query.
+
+    Attributes:
+        query: The query as typed.
+        took_ms: Search time inside the process, query embedding included.
+        hits: The results, best first.
+        method: "hybrid", "dense" or "bm25".
+        filters: The filters in effect (dates read from the query included), as plain values.
+        understood: What the query said besides its theme (dates, quoted phrases, a
+            who-question), or None when understanding was switched off.
+    """
 
     query: str
     took_ms: float
     hits: list[SearchHit]
     method: str = "hybrid"
     filters: dict = field(default_factory=dict)
+    understood: QueryUnderstanding | None = None
 
     def to_json(self) -> dict:
-        """The CLI's JSON contract: query, took_ms and results best first."""
-        return {"query": self.query, "took_ms": round(self.took_ms, 2),
+        """The CLI's JSON contract: query, took_ms and results best first (plus what was understood)."""
+        data = {"query": self.query, "took_ms": round(self.took_ms, 2),
                 "results": [h.to_json() for h in self.hits]}
+        if self.understood is not None and self.understood.changed:
+            data["understood"] = self.understood.to_json()
+        return data
 
 
 @dataclass(frozen=True)
@@ -103,24 +119,32 @@ def lexical_scores(archive: Archive, query: str, mask: np.ndarray | None, expans
 
 def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None = None,
               method: str = "hybrid", expand: bool = True,
-              ranking: Ranking = DEFAULT_RANKING) -> list[tuple[int, float]]:
+              ranking: Ranking = DEFAULT_RANKING, phrases: tuple[str, ...] = ()) -> list[tuple[int, float]]:
     """Chunk rows ranked for a query as (row, score), best first, before collapsing.
 
     Args:
         archive: The opened index.
-        query: Free text.
+        query: Free text (used as is; see ``understand_query`` for reading dates out of it).
         depth: How many candidates each method contributes.
         filters: Applied before ranking.
         method: "hybrid", "dense" or "bm25".
         expand: Add thesaurus synonyms to the lexical query.
         ranking: Fusion settings.
+        phrases: Phrases a chunk must contain (case-insensitive), applied before ranking.
     """
+    return rank_masked(archive, query, depth, search_mask(archive, filters, phrases), method, expand, ranking)
+
+
+def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | None, method: str = "hybrid",
+                expand: bool = True, ranking: Ranking = DEFAULT_RANKING) -> list[tuple[int, float]]:
+    """Like ``rank_rows``, over the rows a boolean mask allows (None: all rows)."""
     if method not in METHODS:
         raise ConfigError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
-    mask = archive.filter_mask(filters)
     rankings: list[np.ndarray] = []
     weights: list[float] = []
     scores: dict[int, float] = {}
+    if mask is not None and not mask.any():
+        return []
     if method in ("hybrid", "dense"):
         rows, sims = archive.vectors.search(archive.embedder.embed_query(query), depth, mask)
         rankings.append(rows)
@@ -141,8 +165,12 @@ def rank_rows(archive: Archive, query: str, depth: int, filters: Filters | None 
 
 def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = None,
            method: str = "hybrid", collapse: bool = True, expand: bool = True,
-           ranking: Ranking = DEFAULT_RANKING) -> SearchResult:
+           ranking: Ranking = DEFAULT_RANKING, understand: bool = True) -> SearchResult:
     """Search the archive.
+
+    The query is read first (``index.query.understand_query``): a year or term in it ("AI 2024",
+    "HT23") narrows the date filter and leaves the text, quoted phrases must occur in a hit,
+    and a who-question ("vem pratade om GDPR?") searches its theme.
 
     Args:
         archive: The opened index.
@@ -153,6 +181,7 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         collapse: Fold several hits from one document under its best hit.
         expand: Add thesaurus synonyms and acronyms to the lexical query.
         ranking: Fusion settings (the evaluation harness varies them).
+        understand: Read dates, phrases and who-questions out of the query (False: search it as typed).
 
     Raises:
         ConfigError: for k below 1, an empty query or an unknown method.
@@ -162,13 +191,39 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         raise ConfigError(f"k of {k} must be at least 1")
     if not query.strip():
         raise ConfigError("the query is empty; type some words to search for")
+    understood = understand_query(query) if understand else None
+    text = understood.text if understood else query
+    filters = with_query_dates(filters, understood)
+    mask = search_mask(archive, filters, understood.phrases if understood else ())
+    allowed = archive.size if mask is None else int(mask.sum())
+    # Aggregating re-orders documents, so consider more of them than will be shown.
+    limit = k * 3 if collapse and ranking.doc_decay > 0 else k
     depth = max(100, k * 10)
-    ranked = rank_rows(archive, query, depth, filters, method, expand, ranking)
+    while True:  # a few large documents can fill the candidates; look deeper until k documents are found
+        ranked = rank_masked(archive, text, depth, mask, method, expand, ranking)
+        chosen, extras = _collapse(archive, ranked, limit, collapse)
+        if len(chosen) >= limit or depth >= allowed:
+            break
+        depth = min(allowed, depth * 4)
+    if collapse and ranking.doc_decay > 0:
+        chosen = _aggregate(chosen, extras, ranking.doc_decay, k)
+    rows_needed = [r for r, _ in chosen] + [r for group in extras.values() for r, _ in group]
+    chunks = archive.meta.chunks_by_rows(rows_needed)
+    hits: list[SearchHit] = []
+    for row, score in chosen:
+        hit = _hit(archive, chunks[row], score, text)
+        hit.more = [_hit(archive, chunks[r], s, text, snippet=False) for r, s in extras[row]]
+        hits.append(hit)
+    took = (time.perf_counter() - started) * 1000
+    return SearchResult(query, took, hits, method, _filters_json(filters), understood)
+
+
+def _collapse(archive: Archive, ranked: list[tuple[int, float]], limit: int,
+              collapse: bool) -> tuple[list[tuple[int, float]], dict[int, list[tuple[int, float]]]]:
+    """The first ``limit`` hits (one per document when collapsing) and each one's further hits."""
     chosen: list[tuple[int, float]] = []
     extras: dict[int, list[tuple[int, float]]] = {}  # head row -> further hits of its document
     head_of_doc: dict[int, int] = {}
-    # Aggregating re-orders documents, so consider more of them than will be shown.
-    limit = k * 3 if collapse and ranking.doc_decay > 0 else k
     for row, score in ranked:
         doc = int(archive.row_doc[row])
         if collapse and doc in head_of_doc:
@@ -183,17 +238,7 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         head_of_doc[doc] = row
         extras[row] = []
         chosen.append((row, score))
-    if collapse and ranking.doc_decay > 0:
-        chosen = _aggregate(chosen, extras, ranking.doc_decay, k)
-    rows_needed = [r for r, _ in chosen] + [r for group in extras.values() for r, _ in group]
-    chunks = archive.meta.chunks_by_rows(rows_needed)
-    hits: list[SearchHit] = []
-    for row, score in chosen:
-        hit = _hit(archive, chunks[row], score, query)
-        hit.more = [_hit(archive, chunks[r], s, query, snippet=False) for r, s in extras[row]]
-        hits.append(hit)
-    took = (time.perf_counter() - started) * 1000
-    return SearchResult(query, took, hits, method, _filters_json(filters))
+    return chosen, extras
 
 
 def _aggregate(chosen: list[tuple[int, float]], extras: dict[int, list[tuple[int, float]]],

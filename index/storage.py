@@ -4,7 +4,7 @@ Layout of an index store (default ``data/index``)::
 
     data/index/
       CURRENT              name of the live generation, replaced atomically
-      ingest.lock          held by the one running ingest (pid inside)
+      ingest.lock          flock-ed by the one running ingest (its pid inside)
       cache/embeddings.sqlite   vectors by (embedder, text hash), reused across runs
       gen-000007/          one complete index: manifest.json, meta.sqlite, vectors.npy,
                            vectors.faiss, lexical/
@@ -20,8 +20,15 @@ import datetime as dt
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: WriterLock falls back to an exclusive-create lock file
+    fcntl = None
 
 from ingest.errors import ArchiveIndexError
 
@@ -122,45 +129,114 @@ def new_generation(store: Path) -> Path:
     return gen
 
 
-def publish(store: Path, gen: Path) -> None:
+def _generation_number(path: Path) -> int | None:
+    suffix = path.name[4:]
+    return int(suffix) if path.name.startswith("gen-") and suffix.isdigit() else None
+
+
+def clean_store(store: Path) -> list[str]:
+    """Remove what crashed or superseded runs left behind; keep the live generation and its predecessor.
+
+    A generation numbered after the live one was never published (a run died while writing
+    it) and goes; so do generations older than the live one's predecessor, and temporary
+    files of interrupted atomic writes. Call it only while holding the WriterLock.
+
+    Returns:
+        The names of what was removed.
+    """
+    live = current_generation(store)
+    live_number = _generation_number(live) if live else None
+    generations = sorted((n, p) for p in store.glob("gen-*") if p.is_dir()
+                         and (n := _generation_number(p)) is not None)
+    older = [n for n, _ in generations if live_number is not None and n < live_number]
+    keep = {live_number, max(older) if older else None}
+    removed: list[str] = []
+    for number, path in generations:
+        if number not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    for tmp in store.glob("*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp.name)
+    return removed
+
+
+def publish(store: Path, gen: Path, pause: Callable[[str], None] | None = None) -> None:
     """Make ``gen`` the live generation atomically, then drop all but it and its predecessor.
 
-    The predecessor stays so a reader that opened it a moment ago can finish; left-overs of
-    crashed runs are removed here.
+    Every file of ``gen`` is fsynced before CURRENT names it, so after a crash CURRENT names
+    either the old generation or a complete new one. The predecessor stays so that a reader
+    that opened it a moment ago can finish; left-overs of crashed runs are removed here.
+
+    Args:
+        store: The index store.
+        gen: The complete new generation folder.
+        pause: Test hook called as pause("publish") just before and pause("published")
+            just after CURRENT is switched (the crash tests kill the process there).
     """
     fsync_tree(gen)
-    previous = current_generation(store)
+    if pause:
+        pause("publish")
     write_atomic(store / CURRENT, gen.name.encode())
-    keep = {gen.name, previous.name if previous else None}
-    for path in store.glob("gen-*"):
-        if path.is_dir() and path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
+    if pause:
+        pause("published")
+    clean_store(store)
 
 
 class WriterLock:
-    """The single-writer lock of an index store; a lock left by a dead process is taken over."""
+    """The single-writer lock of an index store.
+
+    The lock is an advisory ``flock`` on ``ingest.lock`` holding the writer's pid. The kernel
+    releases it when the process ends, however it ends, so a lock file left by a killed
+    ingest is simply taken over; the pid is there to name the holder in the error message.
+    Where ``fcntl`` is missing the file itself is the lock and a dead pid in it is recovered.
+    """
 
     def __init__(self, store: Path) -> None:
         self.path = store / LOCK
-        self._held = False
+        self._fd: int | None = None
 
     def __enter__(self) -> WriterLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = self._acquire_flock() if fcntl is not None else self._acquire_exclusive()
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, str(os.getpid()).encode())
+        return self
+
+    def _acquire_flock(self) -> int:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                self._refuse(self._holder())
+            except OSError:  # a file system without flock (some network mounts)
+                os.close(fd)
+                return self._acquire_exclusive()
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd
+            os.close(fd)  # the holder removed the file as we opened it: lock the new one
+
+    def _acquire_exclusive(self) -> int:
         while True:
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                return os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
             except FileExistsError:
                 pid = self._holder()
                 if pid is not None and _alive(pid):
-                    raise ArchiveIndexError(
-                        f"another ingest (process {pid}) is writing the index {self.path.parent}; "
-                        "wait for it to finish, or stop it") from None
+                    self._refuse(pid)
                 self.path.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(str(os.getpid()))
-            self._held = True
-            return self
+
+    def _refuse(self, pid: int | None) -> NoReturn:
+        who = f"process {pid}{_command_of(pid)}" if pid else "another process"
+        raise ArchiveIndexError(
+            f"the index {self.path.parent} is locked by another ingest ({who}, lock file {self.path}); "
+            "wait for it to finish, or stop that process and run again") from None
 
     def _holder(self) -> int | None:
         try:
@@ -169,9 +245,20 @@ class WriterLock:
             return None
 
     def __exit__(self, *exc) -> None:
-        if self._held:
-            self.path.unlink(missing_ok=True)
-            self._held = False
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)  # while still locked, so no one locks a doomed file
+            os.close(self._fd)
+            self._fd = None
+
+
+def _command_of(pid: int) -> str:
+    """`: <command line>` of a process where /proc tells it, else ""."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    words = [w.decode("utf-8", "replace") for w in raw.split(b"\0") if w]
+    return f": {' '.join(words)[:120]}" if words else ""
 
 
 def _alive(pid: int) -> bool:

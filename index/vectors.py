@@ -1,25 +1,57 @@
-"""The FAISS vector index over normalised chunk vectors; row i is chunk i."""
+"""The vector index over normalised chunk vectors; row i is chunk i.
+
+Three kinds, chosen by size when built and recorded in the manifest (``vector_index``):
+
+- ``flat``: exact. The float32 vectors (vectors.npy, memory-mapped) are scored with one
+  matrix-vector product per query; no FAISS copy is kept. Used up to EXACT_LIMIT vectors.
+- ``ivf_sq8``: approximate, for large archives. A FAISS inverted file (IVF) over 8-bit
+  scalar-quantised codes (a quarter of float32) finds candidates, which are re-ranked
+  exactly from the float16 vectors in vectors.npy (memory-mapped, read only where touched).
+  benchmarks/run.py measures its recall@10 against exact search (target 0.95).
+- ``hnsw``: approximate, FAISS HNSW over float32 (the earlier large-index kind; still read,
+  and buildable with ``kind="hnsw"``).
+
+Inner product on L2-normalised vectors is the cosine similarity throughout.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-#: Up to this many vectors the index is exact (a flat inner-product scan); beyond it HNSW.
-EXACT_LIMIT = 200_000
-#: Below this many allowed rows a filtered search scores the allowed rows directly.
-SUBSET_LIMIT = 50_000
+KINDS = ("flat", "ivf_sq8", "hnsw")
+#: Up to this many vectors the index is exact; beyond it ivf_sq8. Chosen by measurement
+#: (benchmarks/RESULTS.md): a flat scan of 100k vectors keeps hybrid p95 far inside 50 ms.
+EXACT_LIMIT = 150_000
+#: A filtered search with at most this many allowed rows scores those rows directly (exact).
+SUBSET_LIMIT = 10_000
+#: ivf_sq8: inverted lists per sqrt(vectors), and the share of lists probed per query.
+IVF_LISTS_PER_SQRT = 2.0
+IVF_PROBE_SHARE = 1 / 16
+IVF_MIN_PROBES = 32
+#: ivf_sq8: candidates re-ranked exactly from the stored vectors, per result asked for.
+RERANK_FACTOR = 3
+RERANK_MIN = 64
+#: Rows converted from float16 at a time when every row is scored (bounds the memory used).
+BLOCK_ROWS = 65_536
+HNSW_EF_SEARCH = 128
 
 
 class VectorIndex:
-    """Nearest-neighbour search by cosine similarity.
+    """Nearest-neighbour search by cosine similarity over rows of a vector matrix.
 
-    Vectors are L2-normalised, so the inner product FAISS computes is the cosine similarity.
-    The kind ("flat" or "hnsw") is chosen by size when built and recorded in the manifest.
+    Attributes:
+        vectors: The stored vectors, row i == chunk i: float32 (flat, hnsw) or float16
+            (ivf_sq8), usually memory-mapped. Use ``similarities`` or ``row_vectors`` for
+            arithmetic, which convert to float32 in bounded blocks.
+        kind: One of KINDS.
     """
 
     def __init__(self, index, vectors: np.ndarray, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown vector index kind {kind!r}; use one of {', '.join(KINDS)}")
         self._index = index
         self.vectors = vectors
         self.kind = kind
@@ -28,40 +60,44 @@ class VectorIndex:
     def size(self) -> int:
         return int(self.vectors.shape[0])
 
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+
     @classmethod
     def build(cls, vectors: np.ndarray, kind: str | None = None) -> VectorIndex:
-        """Build an index; ``kind`` None picks flat up to EXACT_LIMIT vectors, else HNSW."""
-        import faiss
-
+        """Build an index; ``kind`` None picks flat up to EXACT_LIMIT vectors, else ivf_sq8."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[1] else 1
-        kind = kind or ("flat" if len(vectors) <= EXACT_LIMIT else "hnsw")
-        if kind == "flat":
-            index = faiss.IndexFlatIP(dim)
-        elif kind == "hnsw":
-            index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
-            index.hnsw.efSearch = 128
-        else:
-            raise ValueError(f"unknown vector index kind {kind!r}; use flat or hnsw")
-        if len(vectors):
-            index.add(vectors)
-        return cls(index, vectors, kind)
+        if vectors.ndim != 2:
+            vectors = vectors.reshape(len(vectors), -1)
+        kind = kind or choose_kind(len(vectors))
+        if kind not in KINDS:
+            raise ValueError(f"unknown vector index kind {kind!r}; use one of {', '.join(KINDS)}")
+        if kind == "flat" or len(vectors) == 0:
+            return cls(None, vectors, kind)
+        if kind == "hnsw":
+            return cls(_build_hnsw(vectors), vectors, kind)
+        return cls(_build_ivf_sq8(vectors), vectors.astype(np.float16), kind)
 
     def save(self, directory: Path) -> None:
-        import faiss
+        """Write vectors.npy (and vectors.faiss for the approximate kinds) into ``directory``."""
+        np.save(directory / "vectors.npy", np.asarray(self.vectors))
+        if self._index is not None:
+            import faiss
 
-        np.save(directory / "vectors.npy", self.vectors)
-        faiss.write_index(self._index, str(directory / "vectors.faiss"))
+            faiss.write_index(self._index, str(directory / "vectors.faiss"))
 
     @classmethod
     def load(cls, directory: Path, kind: str) -> VectorIndex:
-        import faiss
-
+        """Open a saved index; the vectors stay on disk, memory-mapped."""
         vectors = np.load(directory / "vectors.npy", mmap_mode="r")
-        index = faiss.read_index(str(directory / "vectors.faiss"))
-        if kind == "hnsw":
-            index.hnsw.efSearch = 128
+        if vectors.ndim != 2:
+            vectors = vectors.reshape(len(vectors), -1)
+        index = None
+        if kind != "flat" and len(vectors):
+            import faiss
+
+            index = faiss.read_index(str(directory / "vectors.faiss"))
         return cls(index, vectors, kind)
 
     def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -73,31 +109,139 @@ class VectorIndex:
             mask: Boolean array over rows; only True rows are considered (filters apply
                 before ranking, so a filtered search still returns k rows when k exist).
         """
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if self.size == 0 or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+            return empty
+        query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        allowed = None
         if mask is not None:
-            allowed = np.flatnonzero(mask)
-            if len(allowed) == 0:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            if len(allowed) <= SUBSET_LIMIT or self.kind == "flat":
-                scores = np.asarray(self.vectors[allowed] @ query[0], dtype=np.float32)
-                top = _top_k(scores, k)
-                return allowed[top], scores[top]
-            import faiss
-
-            params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)), efSearch=256)
-            scores, rows = self._index.search(query, min(k, len(allowed)), params=params)
-        else:
-            scores, rows = self._index.search(query, min(k, self.size))
-        keep = rows[0] >= 0  # FAISS pads missing results with -1
-        return rows[0][keep].astype(np.int64), scores[0][keep]
+            mask = np.asarray(mask, dtype=bool)
+            count = int(np.count_nonzero(mask))
+            if count == 0:
+                return empty
+            if count == self.size:
+                mask = None
+            elif count <= SUBSET_LIMIT or (self.kind == "flat" and count * 4 <= self.size):
+                allowed = np.flatnonzero(mask)
+        if allowed is not None:  # few rows: score them directly, exactly
+            scores = self.row_scores(allowed, query)
+            top = _top_k(scores, k)
+            return allowed[top], scores[top]
+        if self.kind == "flat":
+            scores = self.similarities(query)
+            if mask is not None:
+                scores[~mask] = -np.inf
+            top = _top_k(scores, k)
+            top = top[np.isfinite(scores[top])]
+            return top, scores[top]
+        return self._approximate(query, k, mask)
 
     def exact_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Brute-force search, the reference an approximate index is measured against."""
-        scores = np.asarray(self.vectors @ np.asarray(query, dtype=np.float32), dtype=np.float32)
+        scores = self.similarities(query)
         top = _top_k(scores, k)
         return top, scores[top]
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``query`` to every row, float32 (blockwise for float16 rows)."""
+        query = np.asarray(query, dtype=np.float32).reshape(-1)
+        if self.vectors.dtype == np.float32:
+            return _matvec(self.vectors, query)
+        out = np.empty(self.size, dtype=np.float32)
+        for start in range(0, self.size, BLOCK_ROWS):
+            block = np.asarray(self.vectors[start:start + BLOCK_ROWS], dtype=np.float32)
+            out[start:start + len(block)] = _matvec(block, query)
+        return out
+
+    def row_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``rows`` as float32 (e.g. a chunk's vector as a query)."""
+        return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+
+    def row_scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``query`` to the given rows (ascending rows read fastest)."""
+        scores = np.empty(len(rows), dtype=np.float32)
+        for start in range(0, len(rows), BLOCK_ROWS):
+            part = rows[start:start + BLOCK_ROWS]
+            scores[start:start + len(part)] = _matvec(self.row_vectors(part), query)
+        return scores
+
+    def _approximate(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Search the FAISS index (a bitmap selector applies the mask), then re-rank exactly."""
+        import faiss
+
+        share = 1.0 if mask is None else max(float(np.count_nonzero(mask)) / self.size, 1e-6)
+        selector = bits = None  # bits must outlive the search: the selector points into it
+        if mask is not None:
+            bits = np.packbits(mask, bitorder="little")  # FAISS reads bit i of byte i // 8
+            selector = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bits))
+        if self.kind == "ivf_sq8":
+            fetch = min(self.size, max(k * RERANK_FACTOR, RERANK_MIN))
+            # A filter leaves a share of every list; probe more lists so about as many allowed
+            # candidates are scanned as without it.
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=min(self._index.nlist,
+                                                                        math.ceil(ivf_probes(self._index.nlist) / share)))
+        else:
+            fetch = min(self.size, k)
+            ef = HNSW_EF_SEARCH if mask is None else min(4096, math.ceil(HNSW_EF_SEARCH * 2 / share ** 0.5))
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(ef, fetch))
+        _, found = self._index.search(query.reshape(1, -1), fetch, params=params)
+        rows = found[0][found[0] >= 0].astype(np.int64)  # FAISS pads missing results with -1
+        rows.sort()
+        scores = self.row_scores(rows, query)
+        top = _top_k(scores, k)
+        return rows[top], scores[top]
+
+
+def choose_kind(count: int) -> str:
+    """The index kind for an archive of ``count`` vectors (see EXACT_LIMIT)."""
+    return "flat" if count <= EXACT_LIMIT else "ivf_sq8"
+
+
+def ivf_lists(count: int) -> int:
+    """Inverted lists for ``count`` vectors: about 2 sqrt(n), at least 39 training points each."""
+    return max(1, min(int(IVF_LISTS_PER_SQRT * math.sqrt(count)), count // 39))
+
+
+def ivf_probes(nlist: int) -> int:
+    """Lists probed per unfiltered query."""
+    return min(nlist, max(IVF_MIN_PROBES, math.ceil(nlist * IVF_PROBE_SHARE)))
+
+
+def _build_ivf_sq8(vectors: np.ndarray):
+    import faiss
+
+    count, dim = vectors.shape
+    nlist = ivf_lists(count)
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT, False)
+    index.cp.niter = 10  # k-means iterations: more barely changes recall, costs build time
+    sample = min(count, nlist * 64)
+    rng = np.random.default_rng(0)  # the same vectors give the same index
+    train = vectors if sample == count else vectors[np.sort(rng.choice(count, sample, replace=False))]
+    index.train(train)
+    index.add(vectors)
+    return index
+
+
+def _build_hnsw(vectors: np.ndarray):
+    import faiss
+
+    index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 80
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(vectors)
+    return index
+
+
+def _matvec(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """matrix @ query on one thread.
+
+    einsum does not call BLAS, whose worker threads busy-wait: on a busy machine a
+    two-thread BLAS product of 10,000 rows took 8 ms instead of 0.6 ms (benchmarks/RESULTS.md),
+    and a server answering several queries at once gains nothing from them.
+    """
+    return np.einsum("ij,j->i", matrix, query, dtype=np.float32)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

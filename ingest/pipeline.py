@@ -18,9 +18,10 @@ from ingest.chunking import TokenCounter, chunk_document
 from ingest.config import IngestConfig
 from ingest.errors import ArkivError
 from ingest.metadata import extract_metadata
-from ingest.models import Chunk, Document
+from ingest.models import Chunk, Document, ParsedFile
 from ingest.people import extract_people
 from ingest.readers import SUPPORTED_SUFFIXES, read_document
+from ingest.worker import shared_reader
 
 SIDECAR_SUFFIX = ".meta.yaml"
 IGNORE_FILE = ".arkivignore"
@@ -68,19 +69,25 @@ def _ignore_patterns(root: Path) -> list[str]:
     return patterns
 
 
-def discover(root: Path) -> list[tuple[Path, str]]:
+def discover(root: Path, within: Path | None = None) -> list[tuple[Path, str]]:
     """Every candidate document under ``root`` as (absolute path, path relative to root).
 
     Hidden files and folders, sidecars, Office lock files and the patterns in the root's
     ``.arkivignore`` (shell globs matched against the relative path and the file name) are
     left out. A file given directly is its own root.
+
+    Args:
+        root: The corpus root the relative paths (and so the document ids) are taken from.
+        within: A folder inside ``root`` to walk instead of all of it (the root's ignore
+            patterns still apply), e.g. the upload folder of the app.
     """
     root = root.resolve()
     if root.is_file():
         return [(root, root.name)]
     patterns = _ignore_patterns(root)
+    top = within.resolve() if within is not None else root
     found: list[tuple[Path, str]] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):
@@ -110,12 +117,17 @@ def read_sidecar(path: Path) -> tuple[dict | None, str | None]:
 
 
 def build_document(data: bytes, rel_path: str, sidecar: dict | None = None) -> tuple[Document, list[str]]:
-    """Read bytes into a Document with metadata and people (no chunks).
+    """Read bytes into a Document with metadata and people (no chunks), in this process.
 
     Raises:
         UnsupportedFileError, UnreadableFileError: when the file cannot be read.
     """
-    parsed = read_document(data, Path(rel_path).name)
+    return describe_document(read_document(data, Path(rel_path).name), data, rel_path, sidecar)
+
+
+def describe_document(parsed: ParsedFile, data: bytes, rel_path: str,
+                      sidecar: dict | None = None) -> tuple[Document, list[str]]:
+    """A read file as a Document with metadata and people, and the notes on how it was read."""
     meta = extract_metadata(parsed, rel_path, sidecar)
     doc = Document(
         doc_id=doc_id_for(rel_path), path=rel_path, title=meta.title, date=meta.date,
@@ -135,22 +147,31 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
     Uses SIGALRM, so it bounds pure-Python parsing (pypdf, the splitter) but only in the
     main thread of a Unix process; elsewhere, or when the caller already runs a timer, the
-    block runs without a limit.
+    block runs without a limit. The alarm repeats each second until the block ends, in case
+    one lands where Python ignores exceptions (a __del__ or a gc callback).
     """
     if (not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread()
             or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
         yield
         return
+    armed = [True]
 
     def on_alarm(signum, frame):
-        raise _ReadTimeout()
+        if armed[0]:
+            raise _ReadTimeout()
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        while True:  # disarm first: an alarm between these lines must not skip the clean-up
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except _ReadTimeout:
+                continue
         signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
 
 
@@ -158,16 +179,33 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _read_parsed(data: bytes, rel_path: str, timeout_s: float, isolate: bool):
+    """The reader's ParsedFile, read in the reader child process when ``isolate`` (else in-process)."""
+    name = Path(rel_path).name
+    if isolate:
+        try:
+            return shared_reader().read(data, name, timeout_s)
+        except OSError:
+            pass  # no child process could be started here: read in-process under the alarm
+    with _time_limit(timeout_s):
+        return read_document(data, name)
+
+
 def process_file(path: Path, rel_path: str, config: IngestConfig, count_tokens: TokenCounter,
-                 data: bytes | None = None) -> FileResult:
+                 data: bytes | None = None, isolate: bool = True) -> FileResult:
     """Read, describe and chunk one file; never raises for a bad file.
+
+    Reading runs in a child process (see ingest.worker) that is killed when it takes longer
+    than ``config.parse_timeout_s``; metadata and chunking run here under the same limit
+    where a signal can enforce it (the main thread).
 
     Args:
         path: The file on disk (its sidecar is looked up beside it).
         rel_path: Its path relative to the corpus root.
-        config: Size cap, chunking and attendance settings.
+        config: Size cap, parse time limit, chunking and attendance settings.
         count_tokens: The embedder's token counter.
         data: The bytes, when the caller already read them.
+        isolate: Read in the child process (False reads in this process, under SIGALRM).
     """
     try:
         size = path.stat().st_size if data is None else len(data)
@@ -179,8 +217,11 @@ def process_file(path: Path, rel_path: str, config: IngestConfig, count_tokens: 
         if data is None:
             data = path.read_bytes()
         sidecar, problem = read_sidecar(path)
+        parsed = _read_parsed(data, rel_path, config.parse_timeout_s, isolate)
+        import langchain_text_splitters  # noqa: F401  (the splitter's slow first import is not part of the limit)
+
         with _time_limit(config.parse_timeout_s):
-            doc, notes = build_document(data, rel_path, sidecar)
+            doc, notes = describe_document(parsed, data, rel_path, sidecar)
             chunks = chunk_document(doc, config, count_tokens)
         if problem:
             notes.append(problem)

@@ -29,7 +29,9 @@ def read_html(data: bytes, name: str) -> ParsedFile:
         extracted = trafilatura.extract(
             text, output_format="markdown", include_formatting=True, include_links=False,
             include_comments=False, include_tables=True, favor_recall=True)
-        metadata = trafilatura.extract_metadata(text)
+        # Only the title is used: extensive=False keeps htmldate from loading dateparser's
+        # 200 locales, seconds on the first date-like string a process meets.
+        metadata = trafilatura.extract_metadata(text, extensive=False)
     except (RecursionError, ValueError, TypeError, AttributeError) as exc:
         raise UnreadableFileError(f"{name}: HTML that cannot be parsed ({type(exc).__name__}); skipped") from exc
     if not extracted or not extracted.strip():

@@ -86,7 +86,8 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
     """Read a PDF: each page's text with its number; headings found by font size.
 
     Raises:
-        UnreadableFileError: for a corrupt or encrypted PDF, or one with no text layer.
+        UnreadableFileError: for a corrupt or encrypted PDF, or one with no text layer that
+            could not be OCR'd (see ocr_pdf).
     """
     import pypdf
     from pypdf.errors import DependencyError, LimitReachedError, PyPdfError
@@ -165,12 +166,65 @@ def read_pdf(data: bytes, name: str) -> ParsedFile:
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, NotImplementedError,
             RecursionError, OSError, AssertionError, ZeroDivisionError, OverflowError) as exc:
         raise UnreadableFileError(f"{name}: corrupt or unreadable PDF ({type(exc).__name__}: {exc})"[:300]) from exc
+    notes: list[str] = []
     if not any(s.text.strip() or s.heading.strip() for s in sections):
-        raise UnreadableFileError(
-            f"{name}: the PDF has no text layer (a scanned document?); OCR it or export it with text")
+        sections, notes = ocr_pdf(data, name), ["no text layer: the text comes from OCR (tesseract, Swedish) "
+                                                "and may hold misread words"]
     meta_title = None
     try:
         meta_title = (reader.metadata or {}).get("/Title")
     except Exception:
         meta_title = None
-    return ParsedFile(sections, title or (str(meta_title).strip() if meta_title else None), "pdf")
+    return ParsedFile(sections, title or (str(meta_title).strip() if meta_title else None), "pdf", notes)
+
+
+#: Seconds OCR may spend on one page (rendering and recognition) before the PDF is skipped.
+OCR_PAGE_TIMEOUT_S = 120
+
+
+def ocr_pdf(data: bytes, name: str) -> list[Section]:
+    """The text of a PDF without a text layer, by OCR: pdftoppm renders pages, tesseract reads them.
+
+    Optional: needs the ``tesseract`` command with its Swedish model and poppler's
+    ``pdftoppm`` (Debian: ``apt-get install tesseract-ocr tesseract-ocr-swe poppler-utils``).
+
+    Raises:
+        UnreadableFileError: when the tools are missing (saying what to install), fail, or
+            find no text.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    tesseract, pdftoppm = shutil.which("tesseract"), shutil.which("pdftoppm")
+    languages = ""
+    if tesseract:
+        try:
+            languages = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True,
+                                       timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            languages = ""
+    if not (tesseract and pdftoppm and "swe" in languages.split()):
+        raise UnreadableFileError(
+            f"{name}: the PDF has no text layer (a scanned document?); install tesseract-ocr, "
+            "tesseract-ocr-swe and poppler-utils to OCR it, or export it with text")
+    lang = "swe+eng" if "eng" in languages.split() else "swe"
+    sections: list[Section] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="arkiv-ocr-") as tmp:
+            source = Path(tmp) / "in.pdf"
+            source.write_bytes(data)
+            subprocess.run([pdftoppm, "-r", "300", "-gray", "-png", str(source), str(Path(tmp) / "page")],
+                           check=True, capture_output=True, timeout=OCR_PAGE_TIMEOUT_S * 4)
+            images = sorted(Path(tmp).glob("page*.png"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+            for number, image in enumerate(images, start=1):
+                text = subprocess.run([tesseract, str(image), "stdout", "-l", lang], check=True,
+                                      capture_output=True, timeout=OCR_PAGE_TIMEOUT_S).stdout
+                sections.extend(split_sections(text.decode("utf-8", "replace"), page=number))
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UnreadableFileError(
+            f"{name}: the PDF has no text layer and OCR failed ({type(exc).__name__}); export it with text") from exc
+    if not any(s.text.strip() for s in sections):
+        raise UnreadableFileError(f"{name}: the PDF has no text layer and OCR found no text in it")
+    return sections

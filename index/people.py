@@ -1,0 +1,456 @@
+"""People across the archive: who presented or spoke on a theme, and one person's profile."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import threading
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from index.archive import Archive, Filters
+from index.filters import fold, name_matches, search_mask, with_query_dates
+from index.query import understand_query
+from index.search import DEFAULT_RANKING, lexical_scores, rrf
+from index.vectors import _top_k
+
+#: How many fused chunk candidates each method contributes, and how many of them give credit.
+DEPTH = 80
+CREDITED = 60
+#: Credit of the chunk at rank r (0-based) is DECAY ** r: the best sections count most.
+DECAY = 0.93
+#: Share of full credit for the people named in running text as saying something there
+#: ("Sofia berättade att ..."), and for presenters a document names without a section.
+SPEAKER_SHARE = 0.5
+DOC_WIDE_SHARE = 0.5
+#: Overviews and plans repeat or announce talks that minutes and decks document.
+SECONDARY_TYPES = {"overview": 0.5, "plan": 0.3}
+#: A chunk found only by meaning (no query word in it) is evidence only this close to the best one:
+#: its cosine similarity at least DENSE_FLOOR times the best chunk's.
+DENSE_FLOOR = 0.8
+#: A talk at the end of the archive's period counts this much more than one at its start.
+RECENCY_BONUS = 0.3
+
+_SPEECH = (r"berättade|menade|sa|sade|påpekade|lyfte|frågade|beskrev|visade|tog upp|delade|presenterade|"
+           r"föreläste|redovisade|redogjorde|gick igenom|förklarade|betonade|framhöll|svarade|informerade|"
+           r"talade|pratade|inledde|sammanfattade|konstaterade|underströk|tipsade|rekommenderade")
+_ATTENDANCE_ROLES = ("chair", "note_taker", "coordinator", "guest", "present", "absent")
+
+
+def person_key(name: str) -> str:
+    """The identity of a name across documents: case, diacritics and spacing ignored."""
+    return " ".join(fold(name).split())
+
+
+@dataclass
+class Evidence:
+    """One place where a person presented or spoke on the theme.
+
+    Attributes:
+        doc_id, title, date, path, doc_type: The document.
+        section: The agenda item or slide where it happened.
+        role: "presenter" (the agenda item or deck is theirs) or "speaker" (named as saying
+            something in a matching section).
+        chunk_id: The best-matching chunk there, for linking to the passage.
+        weight: Credit before the recency bonus.
+    """
+
+    doc_id: str
+    title: str
+    date: str | None
+    section: str
+    role: str
+    path: str = ""
+    doc_type: str = ""
+    chunk_id: str = ""
+    weight: float = 0.0
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "section": self.section,
+                "role": self.role, "path": self.path, "chunk_id": self.chunk_id}
+
+
+@dataclass
+class PersonResult:
+    """A person who presented or spoke on a theme, with where.
+
+    Attributes:
+        name: The person's name as most documents write it.
+        organisations: Organisations the person has been listed with, most documents first.
+        score: Credit from matching sections, decayed by rank, with a bonus for recent ones.
+        evidence: The matching places, strongest first.
+    """
+
+    name: str
+    organisations: list[str]
+    score: float
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "organisations": self.organisations, "score": round(self.score, 4),
+                "evidence": [e.to_json() for e in self.evidence]}
+
+
+@dataclass
+class OrganisationSpan:
+    """An organisation a person has been listed with, and when (document dates)."""
+
+    name: str
+    first: str | None
+    last: str | None
+    documents: int
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "first": self.first, "last": self.last, "documents": self.documents}
+
+
+@dataclass
+class Appearance:
+    """One document where a person had a role: a talk they gave or a meeting they took part in."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    doc_type: str
+    network: str | None
+    path: str
+    role: str
+    section: str = ""
+
+    def to_json(self) -> dict:
+        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "doc_type": self.doc_type,
+                "network": self.network, "path": self.path, "role": self.role, "section": self.section}
+
+
+@dataclass
+class PersonProfile:
+    """Everything the archive records about one person.
+
+    Attributes:
+        name: The person's name as most documents write it.
+        organisations: Organisations over time, earliest first.
+        titles: Job titles documents give ("undervisningsråd").
+        presentations: Talks given, by date (one per document and agenda item).
+        meetings: Other roles (present, chair, note_taker, guest, coordinator, absent), by date.
+        networks: Networks whose documents name the person.
+        also_matching: Other people the typed name could mean.
+    """
+
+    name: str
+    organisations: list[OrganisationSpan]
+    titles: list[str]
+    presentations: list[Appearance]
+    meetings: list[Appearance]
+    networks: list[str]
+    also_matching: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "organisations": [o.to_json() for o in self.organisations],
+                "titles": self.titles, "presentations": [p.to_json() for p in self.presentations],
+                "meetings": [m.to_json() for m in self.meetings], "networks": self.networks,
+                "also_matching": self.also_matching}
+
+
+@dataclass
+class _Record:
+    """One person's rows of the people table (with their documents' facts)."""
+
+    key: str
+    spellings: Counter = field(default_factory=Counter)
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        # The commonest spelling; on a tie the one with diacritics ("Welén" over "Welen").
+        return max(self.spellings, key=lambda s: (self.spellings[s], sum(not c.isascii() for c in s), s))
+
+
+class PeopleDirectory:
+    """Every person of an archive, one entry per normalised name, and the presenters of each document."""
+
+    def __init__(self, rows: Sequence[dict]) -> None:
+        self.records: dict[str, _Record] = {}
+        rows = [r for r in rows if not _organisation_name(r["name"])]
+        for row in rows:
+            key = person_key(row["name"])
+            record = self.records.setdefault(key, _Record(key))
+            record.spellings[" ".join(row["name"].split())] += 1
+            record.rows.append(row)
+        self.by_doc: dict[str, list[dict]] = defaultdict(list)
+        for row in rows:
+            self.by_doc[row["doc_id"]].append(row)
+        self._orgs: dict[str, bool] = {}
+
+    def name(self, key: str) -> str:
+        return self.records[key].name
+
+    def is_organisation(self, value: str) -> bool:
+        """Whether an affiliation as extracted names an organisation, not a job title or a place.
+
+        Extraction keeps what stood beside a name; "undervisningsråd", "via Teams", "Gottsunda"
+        or a second person's name ("Karin Sjöberg, Johan Berglund") are not organisations.
+        The gazetteer's names count, and other capitalised names of two or more words.
+        """
+        known = self._orgs.get(value)
+        if known is None:
+            from ingest.gazetteer import default_gazetteer
+
+            org = default_gazetteer().lookup(value)
+            known = (org is not None and org.name == value) or (
+                value[:1].isupper() and " " in value.strip() and person_key(value) not in self.records)
+            self._orgs[value] = known
+        return known
+
+    def organisations(self, key: str) -> list[OrganisationSpan]:
+        """A person's organisations with first and last document date, earliest first."""
+        spans: dict[str, OrganisationSpan] = {}
+        docs: dict[str, set[str]] = defaultdict(set)
+        for row in self.records[key].rows:
+            org = row["organisation"]
+            if not org or not self.is_organisation(org):
+                continue
+            span = spans.setdefault(org, OrganisationSpan(org, row["date"], row["date"], 0))
+            if row["date"]:
+                span.first = min(filter(None, (span.first, row["date"])))
+                span.last = max(filter(None, (span.last, row["date"])))
+            docs[org].add(row["doc_id"])
+        for org, span in spans.items():
+            span.documents = len(docs[org])
+        return sorted(spans.values(), key=lambda s: (s.first or "9999", s.name))
+
+    def organisation_names(self, key: str) -> list[str]:
+        """Organisation names, the most documents first, then the most recent."""
+        spans = self.organisations(key)
+        return [s.name for s in sorted(spans, key=lambda s: (-s.documents, _neg(s.last), s.name))]
+
+    def matching(self, typed: str) -> list[str]:
+        """Keys of the people a typed name could mean, the likeliest first.
+
+        An exact (folded) name wins; otherwise every typed word must match a word of the name
+        (``filters.name_matches``: prefixes, missing diacritics, small typos), and closer
+        spellings and people named in more documents come first.
+        """
+        key = person_key(typed)
+        if not key:
+            return []
+        found = [k for k, r in self.records.items() if k == key or name_matches(typed, r.name)]
+
+        def closeness(k: str) -> tuple:
+            words = set(k.split())
+            return (k == key, sum(w in words for w in key.split()), len({r["doc_id"] for r in self.records[k].rows}))
+        return sorted(found, key=closeness, reverse=True)
+
+
+def _organisation_name(name: str) -> bool:
+    """Whether a "person" is an organisation's name or a wrapped start of one ("Sveriges Kommuner")."""
+    key = person_key(name)
+    return any(f == key or f.startswith(key + " ") for f in _organisation_forms())
+
+
+@functools.cache
+def _organisation_forms() -> frozenset[str]:
+    from ingest.gazetteer import default_gazetteer
+
+    return frozenset(person_key(form) for org in default_gazetteer().organisations for form in org.forms)
+
+
+def _neg(date: str | None) -> str:
+    """A sort key that puts later ISO dates first."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in (date or ""))
+
+
+_DIRECTORIES: weakref.WeakKeyDictionary[Archive, PeopleDirectory] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def people_directory(archive: Archive) -> PeopleDirectory:
+    """The archive's people, built once per opened archive."""
+    with _LOCK:
+        directory = _DIRECTORIES.get(archive)
+        if directory is None:
+            directory = PeopleDirectory([dict(r) for r in archive.meta.all_people()])
+            _DIRECTORIES[archive] = directory
+        return directory
+
+
+def _item(heading: str) -> str:
+    """The agenda item of a heading, folded ("2. AI (Jonas Ekholm) › Beslut" -> "2. ai (jonas ekholm)")."""
+    return " ".join(fold(heading.split(" › ")[0]).split())
+
+
+def _same_item(person_section: str, chunk_section: str) -> bool:
+    """Whether a presenter's agenda item is the chunk's section (wrapped or shortened headings too)."""
+    a, b = _item(person_section), _item(chunk_section)
+    if not a or not b:
+        return False
+    return a == b or a.startswith(b) or b.startswith(a) or (min(len(a), len(b)) >= 12 and (a in b or b in a))
+
+
+def _spoke(text: str, name: str) -> bool:
+    """Whether the text has the name (or its first name) as the subject of a speech verb."""
+    first = re.escape(name.split()[0])
+    pattern = rf"\b(?:{re.escape(name)}|{first})\b[^.!?\n]{{0,80}}?\b(?:{_SPEECH})\b"
+    return re.search(pattern, text) is not None
+
+
+@dataclass
+class _Credit:
+    """What one matching chunk gives one person: credit, role, the section shown, the place it counts for."""
+
+    weight: float
+    role: str
+    section: str
+    place: str
+
+
+def _credits(directory: PeopleDirectory, chunk, doc: dict, weight: float) -> dict[str, _Credit]:
+    """Credit per person key for one matching chunk."""
+    rows = directory.by_doc.get(chunk.doc_id, [])
+    presenters = [r for r in rows if r["role"] == "presenter"]
+    weight *= SECONDARY_TYPES.get(doc["doc_type"], 1.0)
+    found: dict[str, _Credit] = {}
+
+    def give(key: str, credit: _Credit) -> None:
+        if key not in found or credit.weight > found[key].weight:
+            found[key] = credit
+
+    own = [r for r in presenters if r["section"] and _same_item(r["section"], chunk.section)]
+    sectioned = {person_key(r["name"]) for r in presenters if r["section"]}
+    deck = doc["doc_type"] == "presentation"
+    for row in own:  # co-presenters share an item unless the passage names them
+        share = 1.0 if row["name"] in chunk.text else 1 / math.sqrt(len({r["name"] for r in own}))
+        give(person_key(row["name"]), _Credit(weight * share, "presenter", row["section"],
+                                              "" if deck else row["section"]))
+    for row in presenters:
+        key = person_key(row["name"])
+        if deck:  # a deck is its presenters' talk, every slide of it
+            give(key, _Credit(weight, "presenter", row["section"] or doc["title"], ""))
+        elif not row["section"] and key not in sectioned:  # named for the whole document only
+            give(key, _Credit(weight * DOC_WIDE_SHARE, "presenter", "", ""))
+    for key in {person_key(r["name"]) for r in rows}:
+        if key not in found and _spoke(chunk.text, directory.name(key)):
+            give(key, _Credit(weight * SPEAKER_SHARE, "speaker", chunk.section, chunk.section))
+    return found
+
+
+def _recency(date: str | None, period: tuple[str | None, str | None]) -> float:
+    """0 for the archive's first date, 1 for its last (0 when undated)."""
+    first, last = period
+    if not date or not first or not last or first == last:
+        return 0.0
+    span = _days(last) - _days(first)
+    return min(1.0, max(0.0, (_days(date) - _days(first)) / span))
+
+
+def _days(iso: str) -> int:
+    year, month, day = (int(p) for p in iso.split("-"))
+    return year * 372 + month * 31 + day
+
+
+def _matching_rows(archive: Archive, text: str, mask) -> list[int]:
+    """Chunk rows matching a theme, best first: hybrid ranking (as ``search``) of plausible matches only.
+
+    A chunk sharing a word with the theme (BM25 above 0) always counts; one found by meaning
+    alone must come close to the best chunk's similarity, so a small or unrelated archive
+    does not credit whoever happens to rank next.
+    """
+    if mask is not None and not mask.any():
+        return []
+    rows, sims = archive.vectors.search(archive.embedder.embed_query(text), DEPTH, mask)
+    bm = lexical_scores(archive, text, mask, 0.0) if archive.lexical.size else None
+    top = _top_k(bm, DEPTH) if bm is not None else rows[:0]
+    lexical = top[bm[top] > 0] if bm is not None else top
+    fused = rrf([rows, lexical], DEFAULT_RANKING.rrf_k, [DEFAULT_RANKING.dense_weight, DEFAULT_RANKING.lexical_weight])
+    floor = float(sims[0]) * DENSE_FLOOR if len(sims) and sims[0] > 0 else 0.0
+    plausible = set(lexical.tolist()) | {r for r, s in zip(rows.tolist(), sims.tolist(), strict=True) if s >= floor}
+    ranked = sorted((item for item in fused.items() if item[0] in plausible), key=lambda i: (-i[1], i[0]))
+    return [row for row, _ in ranked[:CREDITED]]
+
+
+def find_people(archive: Archive, query: str, k: int = 10, filters: Filters | None = None) -> list[PersonResult]:
+    """The people who presented or spoke on a theme, most and most recently first.
+
+    The theme is searched like any query (dates, quoted phrases and who-questions understood:
+    "vem pratade om AI 2024?" looks for "AI" in 2024). Each matching chunk, decayed by its
+    rank, credits the presenters of its agenda item, the presenters of a matching deck, and
+    at a share the people named there as saying something. A person's credit per place is
+    the best chunk's there; places add up and recent ones count a little more.
+
+    Args:
+        archive: The opened index.
+        query: A theme or a who-question.
+        k: How many people to return.
+        filters: Date, network, type, people filters, applied before ranking.
+
+    Returns:
+        The people, best first, each with organisations and evidence.
+    """
+    understood = understand_query(query)
+    filters = with_query_dates(filters, understood)
+    mask = search_mask(archive, filters, understood.phrases)
+    ranked = _matching_rows(archive, understood.text, mask)
+    chunks = archive.meta.chunks_by_rows(ranked)
+    directory = people_directory(archive)
+    places: dict[str, dict[tuple[str, str], Evidence]] = defaultdict(dict)
+    for rank, row in enumerate(ranked):
+        chunk = chunks[row]
+        if chunk.kind == "attendance":
+            continue
+        doc = archive.documents[archive.doc_pos[chunk.doc_id]]
+        for key, credit in _credits(directory, chunk, doc, DECAY ** rank).items():
+            held = places[key].get((doc["doc_id"], credit.place))
+            if held is None or credit.weight > held.weight:
+                places[key][(doc["doc_id"], credit.place)] = Evidence(
+                    doc["doc_id"], doc["title"], doc["date"], credit.section, credit.role, doc["path"],
+                    doc["doc_type"], chunk.chunk_id, credit.weight)
+    period = archive.period()
+    results = []
+    for key, evidence in places.items():
+        found = sorted(evidence.values(), key=lambda e: (-e.weight, _neg(e.date)))
+        score = sum(e.weight * (1 + RECENCY_BONUS * _recency(e.date, period)) for e in found)
+        results.append(PersonResult(directory.name(key), directory.organisation_names(key), score, found))
+    if understood.organisation:  # "vem från Skolverket ...": only Skolverket's people, if any
+        named = [r for r in results if understood.organisation in r.organisations]
+        results = named or results
+    results.sort(key=lambda r: (-r.score, r.name))
+    return results[:k]
+
+
+def matching_people(archive: Archive, name: str) -> list[str]:
+    """Names of the people a typed name could mean ("Welen" -> ["Helena Welén"]), likeliest first."""
+    directory = people_directory(archive)
+    return [directory.name(key) for key in directory.matching(name)]
+
+
+def person_profile(archive: Archive, name: str) -> PersonProfile | None:
+    """One person's organisations over time, talks and meetings; None when nobody matches.
+
+    Names are matched tolerantly ("Welen" and "helena welen" find "Helena Welén"); when
+    several people match, the closest spelling (then the most documented) is shown and the
+    others are listed in ``also_matching``.
+    """
+    directory = people_directory(archive)
+    keys = directory.matching(name)
+    if not keys:
+        return None
+    record = directory.records[keys[0]]
+    talks: dict[tuple[str, str], Appearance] = {}
+    meetings: dict[str, Appearance] = {}
+    for row in record.rows:
+        seen = Appearance(row["doc_id"], row["doc_title"], row["date"], row["doc_type"], row["network"],
+                          row["path"], row["role"], row["section"])
+        if row["role"] == "presenter":
+            talks.setdefault((row["doc_id"], row["section"]), seen)
+        else:
+            held = meetings.get(row["doc_id"])
+            if held is None or _ATTENDANCE_ROLES.index(row["role"]) < _ATTENDANCE_ROLES.index(held.role):
+                meetings[row["doc_id"]] = seen
+    by_date = lambda a: (a.date or "", a.title, a.section)  # noqa: E731 - a sort key
+    titles = sorted({r["title"] for r in record.rows if r["title"]})
+    networks = sorted({r["network"] for r in record.rows if r["network"]})
+    return PersonProfile(record.name, directory.organisations(record.key), titles,
+                         sorted(talks.values(), key=by_date), sorted(meetings.values(), key=by_date), networks,
+                         [directory.name(k) for k in keys[1:]])
