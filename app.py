@@ -10,10 +10,11 @@ PAGES = [
     st.Page("app_pages/search.py", title="Sök", icon=":material/search:", url_path="sok", default=True),
     st.Page("app_pages/document.py", title="Dokument", icon=":material/description:", url_path="dokument"),
     st.Page("app_pages/people.py", title="Personer", icon=":material/groups:", url_path="personer"),
-    st.Page("app_pages/similar.py", title="Liknande diskussioner", icon=":material/compare_arrows:", url_path="liknande"),
     st.Page("app_pages/trends.py", title="Trender", icon=":material/trending_up:", url_path="trender"),
-    st.Page("app_pages/about.py", title="Om arkivet", icon=":material/info:", url_path="om"),
+    st.Page("app_pages/similar.py", title="Liknande diskussioner", icon=":material/compare_arrows:",
+            url_path="liknande"),
     st.Page("app_pages/upload.py", title="Lägg till dokument", icon=":material/upload_file:", url_path="lagg-till"),
+    st.Page("app_pages/about.py", title="Om arkivet", icon=":material/info:", url_path="om"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/run.py --sizes 10000,100000 [--with-1m] [--skip-ingest] [--keep]
+    python benchmarks/run.py --summarise      (the table of the last runs' JSON, nothing measured)
 
 Steps, each in its own process (so peak memory is per step):
 1. ingest (unless --skip-ingest): corpus/ end to end with e5 into a fresh store, stage by
@@ -97,7 +98,7 @@ def _p95(entry) -> str:
 
 def summary(sizes: dict[int, dict], ingest: dict | None) -> str:
     """A Markdown table of the headline figures, with the targets they answer."""
-    lines = ["| chunks | index | build s | disk MiB | open s | hybrid p50/p95/p99 ms | worst filtered p95 (ratio) "
+    lines = ["| chunks | index | build s | disk MiB | open s | hybrid p50/p95/p99 ms (CPU ms per query; load) | worst filtered p95 (ratio) "
              "| similar_to_chunk p95 ms | recall@10 (min) | serving peak RSS MiB | first result s |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     checks = []
@@ -112,7 +113,7 @@ def summary(sizes: dict[int, dict], ingest: dict | None) -> str:
         first = r["first"]["process_wall_s"]
         lines.append(f"| {size:,} | {r['serve']['vector_index']} | {r['build']['seconds']['total']:.0f} "
                      f"| {r['build']['disk_bytes']['total'] / 1048576:.0f} | {r['serve']['open_s']} "
-                     f"| {hybrid['p50']:.0f} / {hybrid['p95']:.0f} / {hybrid['p99']:.0f} "
+                     f"| {hybrid['p50']:.0f} / {hybrid['p95']:.0f} / {hybrid['p99']:.0f} ({hybrid['cpu_ms_mean']:.0f}; {hybrid['load']}) "
                      f"| {filtered[worst]:.0f} ({ratio:.2f}x, {worst}) | {_p95(r['serve'].get('similar_discussions'))} "
                      f"| {recall:.3f} | {rss:.0f} | {first:.1f} |")
         if size in TARGETS["p95_hybrid_ms"]:
@@ -144,7 +145,15 @@ def main() -> None:
     parser.add_argument("--hnsw-max", type=int, default=100_000)
     parser.add_argument("--hard-max", type=int, default=100_000)
     parser.add_argument("--omp-default", action="store_true", help="leave OpenMP's wait policy at its default")
+    parser.add_argument("--summarise", action="store_true",
+                        help="measure nothing; print the table of the JSON files already in benchmarks/out")
     args = parser.parse_args()
+    if args.summarise:
+        found = {int(p.stem.split("-")[1]): json.loads(p.read_text())["result"] for p in OUT.glob("scale-*.json")}
+        ingest = ({"incremental": json.loads((OUT / "incremental.json").read_text())["result"]}
+                  if (OUT / "incremental.json").exists() else None)
+        print(summary(dict(sorted(found.items())), ingest))
+        return
     env = {} if args.omp_default else {"OMP_WAIT_POLICY": "PASSIVE"}
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,67 @@ def embed_prefix(title: str, heading: str) -> str:
     return f"{title}\n"
 
 
+#: No chunk holds more characters than this many per token of budget, whatever the token
+#: counter says: a "word" of megabytes (a hash, a file of one enormous line) is cut too.
+MAX_CHARS_PER_TOKEN = 10
+_SPACE_RUNS = re.compile(r"\s+")
+
+
+def _hard_split(text: str, max_chars: int) -> list[tuple[int, str]]:
+    """Cut text that has runs without whitespace longer than ``max_chars`` into windows.
+
+    Each window ends at its last whitespace when it has one, else at ``max_chars``. Used
+    only for pathological text (a file of one enormous line), where splitting character
+    by character would make tens of thousands of tiny chunks.
+    """
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + max_chars, len(text))
+        if end < len(text):
+            cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            if cut > start + max_chars // 2:
+                end = cut + 1
+        piece = text[start:end].strip()
+        if piece:
+            pieces.append((text.index(piece, start), piece))
+        start = end
+    return pieces
+
+
+def _fitted_prefix(title: str, heading: str, limit: int, count_tokens: TokenCounter) -> str:
+    """The embed prefix, shortened to at most ``limit`` tokens (half the chunk) when needed.
+
+    A very long title or heading must not crowd out the text: the heading is shortened
+    first, then the title, word by word.
+    """
+    prefix = embed_prefix(title, heading)
+    while count_tokens(prefix) > limit and (heading or title):
+        if heading:
+            words = heading.split()
+            heading = " ".join(words[:-1]) if len(words) > 1 else ""
+        else:
+            words = title.split()
+            title = " ".join(words[:-1]) if len(words) > 1 else ""
+        prefix = embed_prefix(title, heading) if (title or heading) else ""
+    return prefix
+
+
 def _split(text: str, budget: int, overlap: int, count_tokens: TokenCounter) -> list[tuple[int, str]]:
     """Split ``text`` into (start offset, piece) pairs of at most ``budget`` tokens."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    max_chars = budget * MAX_CHARS_PER_TOKEN
+    if any(len(run) > max_chars for run in _SPACE_RUNS.split(text)):
+        # Cut into windows first; a window still over the budget is split normally (it no
+        # longer holds a run the splitter would have to take apart character by character).
+        pieces: list[tuple[int, str]] = []
+        for start, window in _hard_split(text, max_chars):
+            if count_tokens(window) <= budget:
+                pieces.append((start, window))
+            else:
+                pieces.extend((start + s, p) for s, p in _split(window, budget, overlap, count_tokens))
+        return pieces
 
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=budget, chunk_overlap=overlap, length_function=count_tokens,
@@ -48,6 +106,14 @@ def _split(text: str, budget: int, overlap: int, count_tokens: TokenCounter) -> 
     return pieces
 
 
+
+def _capped(count_tokens: TokenCounter) -> TokenCounter:
+    """A token counter that also counts one token per MAX_CHARS_PER_TOKEN characters."""
+    def measure(text: str) -> int:
+        return max(count_tokens(text), -(-len(text) // MAX_CHARS_PER_TOKEN))
+    return measure
+
+
 def chunk_document(doc: Document, config: IngestConfig, count_tokens: TokenCounter) -> list[Chunk]:
     """Cut a document into chunks that follow its sections and fit the model.
 
@@ -64,6 +130,7 @@ def chunk_document(doc: Document, config: IngestConfig, count_tokens: TokenCount
     Returns:
         The chunks in reading order, ids "<doc_id>-<n>".
     """
+    count_tokens = _capped(count_tokens)
     chunks: list[Chunk] = []
     for index, section in enumerate(doc.sections):
         text = section.text
@@ -71,8 +138,8 @@ def chunk_document(doc: Document, config: IngestConfig, count_tokens: TokenCount
             continue
         if section.kind == "attendance" and not config.index_attendance:
             continue
-        prefix = embed_prefix(doc.title, section.heading)
-        budget = max(32, config.chunk_tokens - count_tokens(prefix))
+        prefix = _fitted_prefix(doc.title, section.heading, config.chunk_tokens // 2, count_tokens)
+        budget = config.chunk_tokens - count_tokens(prefix)
         if count_tokens(text) <= budget:
             stripped = text.strip()
             start = text.find(stripped)

@@ -63,6 +63,17 @@ def _heading_of(line: str, guess: bool = True) -> tuple[str, str, int] | None:
     return None
 
 
+def _in_numbered_list(numbered: list[bool], lines: list[str], index: int) -> bool:
+    """Whether a numbered line sits next to another numbered line (ignoring blank lines)."""
+    for step in (-1, 1):
+        other = index + step
+        while 0 <= other < len(lines) and not lines[other].strip():
+            other += step
+        if 0 <= other < len(lines) and numbered[other]:
+            return True
+    return False
+
+
 #: Joins a sub-heading to its agenda item: "2. GDPR (Mikael Strand, IMY) › Diskussion".
 NEST = " › "
 
@@ -105,8 +116,13 @@ def split_sections(text: str, page: int | None = None, heading: str = "",
             sections.append(Section(current_heading, body, page=page, kind=kind))
         lines.clear()
 
-    for line in text.splitlines():
+    all_lines = text.splitlines()
+    numbered = [bool(guess and _AGENDA_ITEM.match(ln.strip())) for ln in all_lines]
+    for number, line in enumerate(all_lines):
         found = _heading_of(line, guess)
+        if found is not None and numbered[number] and not _MD_HEADING.match(line) \
+                and _in_numbered_list(numbered, all_lines, number):
+            found = None  # a numbered list, not agenda items: keep its lines as text
         if found is None:
             lines.append(line.rstrip())
             continue
