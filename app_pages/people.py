@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import build_index_ui, current_archive, esc, hit_meta_html, seed_from_url, type_label
+from app_pages.common import (build_index_ui, current_archive, esc, hit_meta_html, publish_url, seed_from_url,
+                              type_label)
 from index.archive import Archive
 from index.filters import make_filters
 from index.people import Appearance, Evidence, PersonProfile, PersonResult, find_people, person_profile
@@ -112,6 +113,7 @@ def evidence_line(item: Evidence, query: str) -> None:
 
 def profile_ui(archive: Archive, name: str) -> None:
     """One person: organisations over time, talks and meetings, each linked to its document."""
+    publish_url()
     st.page_link("app_pages/people.py", label="Till personsökningen", icon=":material/arrow_back:",
                  query_params={k: v for k, v in {"q": st.query_params.get("q")}.items() if v})
     profile = person_profile(archive, name)

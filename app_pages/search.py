@@ -44,14 +44,14 @@ def search_page() -> None:
         understood_ui(result.understood)
         if result.understood.is_who:
             who_answer_ui(archive, query, result.understood, filters)
-    st.caption(f"{len(result.hits)} träffar på {result.took_ms:.0f} ms")
+    spelling_ui(archive, query)
     if not result.hits:
-        spelling_ui(archive, query)
         no_results_ui(query, values)
+        return
+    st.caption(f"{len(result.hits)} träffar på {result.took_ms:.0f} ms")
     for number, hit in enumerate(result.hits, start=1):
-        result_card(number, hit)
-        st.page_link("app_pages/similar.py", label="Liknande diskussioner", icon=":material/compare_arrows:",
-                     query_params={"chunk": hit.chunk_id})
+        result_card(number, hit, links=[("app_pages/similar.py", "Liknande diskussioner",
+                                         ":material/compare_arrows:", {"chunk": hit.chunk_id})])
 
 
 def understood_ui(understood: QueryUnderstanding) -> None:

@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import build_index_ui, current_archive, esc, hit_meta_html, marked_html, type_label
+from app_pages.common import (build_index_ui, current_archive, esc, hit_meta_html, marked_html, seed_from_url,
+                              set_url_param, type_label)
 from index.archive import Archive, Filters
 from index.export import rows_to_csv, theme_rows, trend_document_rows, trend_rows
 from index.themes import find_themes, theme_sections
@@ -42,13 +43,11 @@ def trends_page() -> None:
 
 def inputs_ui(archive: Archive) -> tuple[list[str], str, Filters]:
     """Themes, period and filters; the themes are kept in the URL (?teman=...)."""
-    text = st.text_input("Teman (åtskilda med kommatecken)", value=st.query_params.get("teman", ""),
+    seed_from_url("teman", st.query_params.get("teman", ""))
+    text = st.text_input("Teman (åtskilda med kommatecken)", key="teman",
                          placeholder="AI, nationella prov, skärmtid i förskolan")
     themes = list(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
-    if text.strip() and st.query_params.get("teman") != text.strip():
-        st.query_params["teman"] = text.strip()
-    elif not text.strip() and "teman" in st.query_params:
-        del st.query_params["teman"]
+    set_url_param("teman", text.strip() or None)
     cols = st.columns(3)
     by = cols[0].radio("Per", list(BY_LABELS), format_func=BY_LABELS.__getitem__, horizontal=True)
     networks = cols[1].multiselect("Nätverk", archive.networks(), placeholder="Alla nätverk")
