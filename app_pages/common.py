@@ -374,6 +374,9 @@ def result_card(number: int, hit, links: tuple[CardLink, ...] | list[CardLink] =
         if hit.more:
             st.caption("Fler träffar i dokumentet: " + "; ".join(
                 (m.section or f"sida {m.page}") for m in hit.more))
+        if hit.sources:
+            st.caption("Samma text finns också i: " + "; ".join(
+                f"{s['title']} ({s['date'] or 'odaterat'})" for s in hit.sources))
         with st.container(horizontal=True, gap="medium"):
             # Real links (not buttons): they open in a new tab, and the URL carries the document, the
             # hit and the search, so the page can be shared and "back" finds the search again.

@@ -168,6 +168,8 @@ def _render_hit(number: int, hit) -> None:
     snippet = "".join(click.style(t, fg="yellow", bold=True) if m else t for t, m in split_marks(hit.snippet))
     click.echo(f"   {snippet}")
     click.echo(f"   {hit.path}  ({hit.chunk_id}, score {hit.score:.4f})")
+    for source in hit.sources:
+        click.echo(f"   same text also in: {source['title']} ({source['date'] or 'odaterad'}) {source['path']}")
     for more in hit.more:
         click.echo(f"     + {more.section or ''} {('s. ' + str(more.page)) if more.page else ''} ({more.chunk_id})")
 

@@ -74,7 +74,8 @@ Runner = Callable[[Archive, str], list[str]]
 def _runner(method: str, ranking: Ranking = DEFAULT_RANKING) -> Runner:
     def run(archive: Archive, query: str) -> list[str]:
         result = search(archive, query, k=10, method=method, ranking=ranking)
-        return [h.path for h in result.hits]
+        # A folded duplicate is shown with its hit, so it counts as retrieved at that rank.
+        return [p for h in result.hits for p in (h.path, *(s["path"] for s in h.sources))]
     return run
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,8 +197,9 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
     filters = with_query_dates(filters, understood)
     mask = search_mask(archive, filters, understood.phrases if understood else ())
     allowed = archive.size if mask is None else int(mask.sum())
-    # Aggregating re-orders documents, so consider more of them than will be shown.
-    limit = k * 3 if collapse and ranking.doc_decay > 0 else k
+    # Aggregating re-orders documents and folding duplicates removes some, so consider more
+    # documents than will be shown.
+    limit = k * 3 if collapse and ranking.doc_decay > 0 else k + (min(k, 5) if collapse else 0)
     depth = max(100, k * 10)
     while True:  # a few large documents can fill the candidates; look deeper until k documents are found
         ranked = rank_masked(archive, text, depth, mask, method, expand, ranking)
@@ -206,16 +208,60 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
             break
         depth = min(allowed, depth * 4)
     if collapse and ranking.doc_decay > 0:
-        chosen = _aggregate(chosen, extras, ranking.doc_decay, k)
+        chosen = _aggregate(chosen, extras, ranking.doc_decay, k + min(k, 5))
     rows_needed = [r for r, _ in chosen] + [r for group in extras.values() for r, _ in group]
     chunks = archive.meta.chunks_by_rows(rows_needed)
+    twins: dict[int, list[int]] = {}
+    if collapse:
+        chosen, twins = fold_duplicates(chosen, {r: chunks[r].text for r, _ in chosen})
     hits: list[SearchHit] = []
-    for row, score in chosen:
+    for row, score in chosen[:k]:
         hit = _hit(archive, chunks[row], score, text)
         hit.more = [_hit(archive, chunks[r], s, text, snippet=False) for r, s in extras[row]]
+        hit.sources = [_source(archive, chunks[r]) for r in twins.get(row, [])]
         hits.append(hit)
     took = (time.perf_counter() - started) * 1000
     return SearchResult(query, took, hits, method, _filters_json(filters), understood)
+
+
+#: Two passages whose word trigrams overlap this much (Jaccard) are the same passage.
+DUPLICATE_JACCARD = 0.8
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + 3]) for i in range(max(len(words) - 2, 0))}
+
+
+def fold_duplicates(ranked: list[tuple[int, float]], texts: dict[int, str]
+                    ) -> tuple[list[tuple[int, float]], dict[int, list[int]]]:
+    """Fold near-identical passages (the same slide in two decks) into the best-ranked one.
+
+    Returns:
+        The kept (row, score) pairs in order, and for each kept row the rows folded into it.
+    """
+    kept: list[tuple[int, float]] = []
+    shingles: dict[int, set] = {}
+    twins: dict[int, list[int]] = {}
+    for row, score in ranked:
+        own = _shingles(texts[row])
+        twin = None
+        if len(own) >= 5:
+            twin = next((r for r, _ in kept if len(own & shingles[r]) >= DUPLICATE_JACCARD * len(own | shingles[r])),
+                        None)
+        if twin is not None:
+            twins.setdefault(twin, []).append(row)
+            continue
+        kept.append((row, score))
+        shingles[row] = own
+    return kept, twins
+
+
+def _source(archive: Archive, chunk) -> dict:
+    """Where a folded duplicate passage also stands, for SearchHit.sources."""
+    doc = archive.documents[archive.doc_pos[chunk.doc_id]]
+    return {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "path": doc["path"], "title": doc["title"],
+            "date": doc["date"], "section": chunk.section, "page": chunk.page}
 
 
 def _collapse(archive: Archive, ranked: list[tuple[int, float]], limit: int,

@@ -115,3 +115,22 @@ def test_missing_index_message(tmp_path):
 def test_search_argument_errors(mini_store, query, k, message):
     with pytest.raises(ConfigError, match=message):
         search(Archive.open(mini_store), query, k=k)
+
+
+def test_near_identical_passages_fold_into_one_result(corpus_copy, tmp_path, hash_embedder):
+    slide = ("Förslag: gemensamma utgångspunkter för generativ AI i skolan. Eleverna får använda AI-verktyg "
+             "när läraren har sagt det. Skrivuppgifter som bedöms görs i första hand på lektionstid.")
+    (corpus_copy / "natverk-a" / "2023" / "2023-11-01_natverk-a_presentation.md").write_text(
+        f"# AI-presentation\n\n## Gemensamma utgångspunkter\n{slide}\n", encoding="utf-8")
+    (corpus_copy / "natverk-b" / "2024" / "2024-01-10_natverk-b_anteckningar.md").write_text(
+        f"# Anteckningar Nätverk B\n\n## 3. AI i skolan\n{slide}\n", encoding="utf-8")
+    store = tmp_path / "index"
+    ingest([corpus_copy], store, HASH_CONFIG, embedder=hash_embedder)
+    result = search(Archive.open(store), "gemensamma utgångspunkter generativ AI lektionstid", k=5)
+    first = result.hits[0]
+    assert first.path.endswith(("2023-11-01_natverk-a_presentation.md", "2024-01-10_natverk-b_anteckningar.md"))
+    assert len(first.sources) == 1
+    twin = first.sources[0]["path"]
+    assert twin != first.path and twin.endswith(("presentation.md", "2024-01-10_natverk-b_anteckningar.md"))
+    assert twin not in [h.path for h in result.hits]
+    assert first.to_json()["sources"][0]["date"] in ("2023-11-01", "2024-01-10")

