@@ -386,6 +386,26 @@ def result_card(number: int, hit, links: tuple[CardLink, ...] | list[CardLink] =
                 st.page_link(page, label=label, icon=icon, query_params=params)
 
 
+def downloads_ui(rows: list[dict], stem: str, label: str) -> None:
+    """CSV and JSON downloads of result rows (each row names its source document and date)."""
+    from index.export import rows_to_csv, rows_to_json
+
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(f"Ladda ned {label} (CSV)", rows_to_csv(rows, excel=True), file_name=f"{stem}.csv",
+                           mime="text/csv", icon=":material/download:", key=f"{stem}-csv")
+        st.download_button(f"Ladda ned {label} (JSON)", rows_to_json(rows), file_name=f"{stem}.json",
+                           mime="application/json", icon=":material/download:", key=f"{stem}-json")
+
+
+def speaker_links(archive: Archive, hit) -> list[CardLink]:
+    """Profile links for the people who presented the hit's section (or the hit's deck)."""
+    presenters = [p for p in archive.meta.people_of(hit.doc_id) if p.role == "presenter"]
+    own = [p for p in presenters if p.section and hit.section.startswith(p.section.split(" › ")[0])]
+    chosen = own or ([p for p in presenters if not p.section or hit.doc_type == "presentation"])
+    names = list(dict.fromkeys(p.name for p in chosen))[:3]
+    return [("app_pages/people.py", name, ":material/person:", {"person": name}) for name in names]
+
+
 def set_url_param(key: str, value: str | list[str] | None) -> None:
     """Put a value in the URL (None or empty removes it) and remember it for ``seed_from_url``.
 

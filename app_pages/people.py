@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (build_index_ui, current_archive, esc, hit_meta_html, publish_url, seed_from_url,
-                              type_label)
+from app_pages.common import (build_index_ui, current_archive, downloads_ui, esc, hit_meta_html, publish_url,
+                              seed_from_url, type_label)
 from index.archive import Archive
+from index.export import people_rows
 from index.filters import make_filters
 from index.people import Appearance, Evidence, PersonProfile, PersonResult, find_people, person_profile
 from ingest.errors import ArkivError
@@ -55,6 +56,7 @@ def people_page() -> None:
         return
     st.caption(f"{len(people)} personer, flest och senaste presentationer först")
     people_cards(people, query)
+    downloads_ui(people_rows(people), "personer", "listan")
 
 
 def people_filters_ui(archive: Archive) -> dict:

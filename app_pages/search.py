@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (build_index_ui, current_archive, empty_query_ui, esc, filters_ui, no_results_ui,
-                              result_card, seed_from_url, spelling_ui, sync_params)
+from app_pages.common import (build_index_ui, current_archive, downloads_ui, empty_query_ui, esc, filters_ui,
+                              no_results_ui, result_card, seed_from_url, speaker_links, spelling_ui, sync_params)
 from app_pages.people import people_cards
 from index.archive import Archive, Filters
 from index.filters import make_filters
 from index.people import find_people
 from index.query import QueryUnderstanding
 from index.search import search
+from index.export import search_rows
 from ingest.errors import ArkivError
 
 #: People shown above the results of a who-question (the people page shows more).
@@ -51,7 +52,9 @@ def search_page() -> None:
     st.caption(f"{len(result.hits)} träffar på {result.took_ms:.0f} ms")
     for number, hit in enumerate(result.hits, start=1):
         result_card(number, hit, links=[("app_pages/similar.py", "Liknande diskussioner",
-                                         ":material/compare_arrows:", {"chunk": hit.chunk_id})])
+                                         ":material/compare_arrows:", {"chunk": hit.chunk_id}),
+                                        *speaker_links(archive, hit)])
+    downloads_ui(search_rows(result), "sokresultat", "träffarna")
 
 
 def understood_ui(understood: QueryUnderstanding) -> None:

@@ -65,20 +65,26 @@ def _filters(archive) -> dict:
             "network_large_and_date_2y": Filters(networks=(ordered[0],), date_from="2023-01-01", date_to="2024-12-31")}
 
 
-def _recall(index, queries: np.ndarray, mask: np.ndarray | None = None, k: int = 10) -> float:
+def exact_top(reference, queries: np.ndarray, mask: np.ndarray | None = None, k: int = 10) -> list[np.ndarray]:
+    """The true top k rows of each query by brute force over ``reference`` (an index's stored vectors)."""
     from index.vectors import _top_k
 
-    hits = expected = 0
+    truth = []
     for query in queries:
-        rows, _ = index.search(query, k, mask)
-        scores = index.similarities(query)
+        scores = reference.similarities(query)
         if mask is not None:
             scores[~mask] = -np.inf
-        truth = _top_k(scores, k)
-        truth = truth[np.isfinite(scores[truth])]
-        hits += len(set(rows.tolist()) & set(truth.tolist()))
-        expected += len(truth)
-    return round(hits / max(expected, 1), 4)
+        top = _top_k(scores, k)
+        truth.append(top[np.isfinite(scores[top])])
+    return truth
+
+
+def _recall(index, queries: np.ndarray, mask: np.ndarray | None = None, k: int = 10,
+            truth: list[np.ndarray] | None = None) -> float:
+    """recall@k of ``index.search`` against exact search (``truth`` when already computed)."""
+    truth = truth if truth is not None else exact_top(index, queries, mask, k)
+    hits = sum(len(set(index.search(q, k, mask)[0].tolist()) & set(t.tolist())) for q, t in zip(queries, truth))
+    return round(hits / max(sum(len(t) for t in truth), 1), 4)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -188,6 +194,9 @@ def kinds(args: argparse.Namespace) -> None:
     qvecs = np.load(args.qvecs)
     masks = {n: archive.filter_mask(f) for n, f in _filters(archive).items() if n in ("network_large", "date_2y")}
     data = np.asarray(archive.vectors.vectors, dtype=np.float32)
+    reference = VectorIndex(None, data, "flat")
+    truth = {None: exact_top(reference, qvecs)}
+    truth.update({name: exact_top(reference, qvecs, mask) for name, mask in masks.items()})
     results = {}
     for kind in vm.KINDS:
         if kind == "hnsw" and len(data) > args.hnsw_max:
@@ -201,14 +210,14 @@ def kinds(args: argparse.Namespace) -> None:
             size = disk_bytes(Path(tmp))
         entry = {"build_s": build_s if build_s is not None else "see build", "disk_bytes": size,
                  "latency_ms": timed(lambda v: index.search(v, 100), list(qvecs)),
-                 "recall_at_10": _recall(index, qvecs)}
+                 "recall_at_10": _recall(index, qvecs, truth=truth[None])}
         for name, mask in masks.items():
             entry[f"latency_ms_{name}"] = timed(lambda v, m=mask: index.search(v, 100, m), list(qvecs))
-            entry[f"recall_at_10_{name}"] = _recall(index, qvecs, mask)
+            entry[f"recall_at_10_{name}"] = _recall(index, qvecs, mask, truth=truth[name])
         if kind == "ivf_sq8":
             entry["nlist"] = int(index._index.nlist)
             entry["nprobe"] = vm.ivf_probes(index._index.nlist)
-            entry["probe_sweep"] = _probe_sweep(index, qvecs)
+            entry["probe_sweep"] = _probe_sweep(index, qvecs, truth[None])
         results[kind] = entry
         print(json.dumps({kind: entry}), file=sys.stderr)
     if len(data) <= args.hard_max:
@@ -216,7 +225,7 @@ def kinds(args: argparse.Namespace) -> None:
     _emit({"chunks": len(data), "kinds": results})
 
 
-def _probe_sweep(index, qvecs: np.ndarray) -> list[dict]:
+def _probe_sweep(index, qvecs: np.ndarray, truth: list[np.ndarray]) -> list[dict]:
     import index.vectors as vm
 
     original = vm.ivf_probes
@@ -226,7 +235,7 @@ def _probe_sweep(index, qvecs: np.ndarray) -> list[dict]:
             if probes > index._index.nlist:
                 break
             vm.ivf_probes = lambda nlist, p=probes: p
-            sweep.append({"nprobe": probes, "recall_at_10": _recall(index, qvecs),
+            sweep.append({"nprobe": probes, "recall_at_10": _recall(index, qvecs, truth=truth),
                           "p50_ms": timed(lambda v: index.search(v, 100), list(qvecs), passes=1)["p50"]})
     finally:
         vm.ivf_probes = original

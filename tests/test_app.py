@@ -91,3 +91,24 @@ def test_about_page_lists_status(app_env):
     assert not at.exception
     assert at.title[0].value == "Om arkivet"
     assert [m.value for m in at.metric][:1] == ["5"]
+
+
+def test_result_cards_link_speakers_and_results_download(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = "Safe Exam Browser tekniktest"
+    at.run()
+    assert not at.exception
+    links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    assert ("Helena Welén", "person=Helena+Wel%C3%A9n") in links
+    labels = [b.label for b in at.get("download_button")]
+    assert "Ladda ned träffarna (CSV)" in labels and "Ladda ned träffarna (JSON)" in labels
+
+
+def test_people_page_lists_presenters_with_downloads(app_env):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.switch_page("app_pages/people.py")
+    at.query_params["q"] = "Safe Exam Browser tekniktest"
+    at.run()
+    assert not at.exception
+    assert "Helena Welén" in _markdown(at) + " ".join(link.proto.label for link in at.get("page_link"))
+    assert "Ladda ned listan (CSV)" in [b.label for b in at.get("download_button")]
