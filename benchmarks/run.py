@@ -1,7 +1,7 @@
 """Performance and scale benchmark of the archive: one command, every figure, JSON and a table.
 
 Usage:
-    python benchmarks/run.py --sizes 10000,100000 [--with-1m] [--skip-ingest] [--keep]
+    python benchmarks/run.py --sizes 10000,100000 [--with-1m] [--skip-ingest] [--keep] [--reuse]
     python benchmarks/run.py --summarise      (the table of the last runs' JSON, nothing measured)
 
 Steps, each in its own process (so peak memory is per step):
@@ -73,10 +73,15 @@ def ingest_phase(work: Path, env: dict) -> dict:
 def size_phase(size: int, base: Path, work: Path, args: argparse.Namespace, env: dict) -> dict:
     store = work / f"store-{size}"
     qvecs = work / f"queries-{size}.npy"
-    shutil.rmtree(store, ignore_errors=True)
-    print(f"{size}: build ...", flush=True)
-    result = {"build": child("scale.py", "build", "--base", str(base), "--store", str(store), "--size", str(size),
-                             "--noise", str(args.noise), env=env)}
+    earlier = OUT / f"scale-{size}.json"
+    if args.reuse and (store / "CURRENT").exists() and earlier.exists():
+        print(f"{size}: reusing the kept store and its build figures", flush=True)
+        result = {"build": {**json.loads(earlier.read_text())["result"]["build"], "reused": True}}
+    else:
+        shutil.rmtree(store, ignore_errors=True)
+        print(f"{size}: build ...", flush=True)
+        result = {"build": child("scale.py", "build", "--base", str(base), "--store", str(store), "--size", str(size),
+                                 "--noise", str(args.noise), env=env)}
     print(f"{size}: serve ...", flush=True)
     result["serve"] = child("scale.py", "serve", "--base", str(base), "--store", str(store), "--qvecs", str(qvecs),
                             "--queries", str(args.queries), env=env)
@@ -140,6 +145,8 @@ def main() -> None:
     parser.add_argument("--skip-ingest", action="store_true", help="reuse the e5 store of an earlier run")
     parser.add_argument("--work", default=str(OUT / "work"), help="where stores are written")
     parser.add_argument("--keep", action="store_true", help="keep the synthetic stores")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure kept stores again (after --keep) instead of building them")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--noise", type=float, default=0.9)
     parser.add_argument("--hnsw-max", type=int, default=100_000)

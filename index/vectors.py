@@ -17,6 +17,8 @@ Inner product on L2-normalised vectors is the cosine similarity throughout.
 from __future__ import annotations
 
 import math
+import os
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +31,18 @@ EXACT_LIMIT = 150_000
 SUBSET_LIMIT = 10_000
 #: ivf_sq8: inverted lists per sqrt(vectors), and the share of lists probed per query.
 IVF_LISTS_PER_SQRT = 2.0
-IVF_PROBE_SHARE = 1 / 16
+IVF_PROBE_SHARE = 1 / 8
 IVF_MIN_PROBES = 32
 #: ivf_sq8: candidates re-ranked exactly from the stored vectors, per result asked for.
 RERANK_FACTOR = 3
 RERANK_MIN = 64
 #: Rows converted from float16 at a time when every row is scored (bounds the memory used).
 BLOCK_ROWS = 65_536
+#: Approximate kinds read stored rows with pread in up to this many runs of consecutive rows
+#: (re-ranking, small filters, full scans); beyond it through the memory map. Touching a
+#: memory-mapped row maps about 64 KiB around it into the process (the kernel's fault-around):
+#: at 1M chunks, re-ranking alone grew the resident size by 400 MiB in 20 queries.
+PREAD_MAX_RUNS = 512
 HNSW_EF_SEARCH = 128
 
 
@@ -55,6 +62,7 @@ class VectorIndex:
         self._index = index
         self.vectors = vectors
         self.kind = kind
+        self._file = _RowFile(vectors) if kind != "flat" and isinstance(vectors, np.memmap) else None
 
     @property
     def size(self) -> int:
@@ -149,13 +157,19 @@ class VectorIndex:
             return _matvec(self.vectors, query)
         out = np.empty(self.size, dtype=np.float32)
         for start in range(0, self.size, BLOCK_ROWS):
-            block = np.asarray(self.vectors[start:start + BLOCK_ROWS], dtype=np.float32)
-            out[start:start + len(block)] = _matvec(block, query)
+            stop = min(start + BLOCK_ROWS, self.size)
+            block = self._file.block(start, stop) if self._file else self.vectors[start:stop]
+            out[start:stop] = _matvec(np.asarray(block, dtype=np.float32), query)
         return out
 
     def row_vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` as float32 (e.g. a chunk's vector as a query)."""
-        return np.asarray(self.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if self._file is not None:
+            found = self._file.rows(rows)
+            if found is not None:
+                return np.asarray(found, dtype=np.float32)
+        return np.asarray(self.vectors[rows], dtype=np.float32)
 
     def row_scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of ``query`` to the given rows (ascending rows read fastest)."""
@@ -166,30 +180,69 @@ class VectorIndex:
         return scores
 
     def _approximate(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Search the FAISS index (a bitmap selector applies the mask), then re-rank exactly."""
+        """Search the FAISS index (a bitmap selector applies the mask), then re-rank exactly.
+
+        A filter keeps the number of probed lists: at 1M chunks and a filter keeping 17 % of
+        the rows the probed lists still hold thousands of allowed rows, recall stayed 1.0 and
+        the search took 1.5x the unfiltered time (probing more lists for rarer filters took
+        3x; benchmarks/RESULTS.md). Should the probed lists hold fewer than k allowed rows
+        (a rare filter far from the query), the allowed rows are scored exactly instead.
+        """
         import faiss
 
-        share = 1.0 if mask is None else max(float(np.count_nonzero(mask)) / self.size, 1e-6)
         selector = bits = None  # bits must outlive the search: the selector points into it
         if mask is not None:
             bits = np.packbits(mask, bitorder="little")  # FAISS reads bit i of byte i // 8
             selector = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bits))
         if self.kind == "ivf_sq8":
             fetch = min(self.size, max(k * RERANK_FACTOR, RERANK_MIN))
-            # A filter leaves a share of every list; probe more lists so about as many allowed
-            # candidates are scanned as without it.
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=min(self._index.nlist,
-                                                                        math.ceil(ivf_probes(self._index.nlist) / share)))
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf_probes(self._index.nlist))
         else:
+            share = 1.0 if mask is None else max(float(np.count_nonzero(mask)) / self.size, 1e-6)
             fetch = min(self.size, k)
             ef = HNSW_EF_SEARCH if mask is None else min(4096, math.ceil(HNSW_EF_SEARCH * 2 / share ** 0.5))
             params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(ef, fetch))
         _, found = self._index.search(query.reshape(1, -1), fetch, params=params)
         rows = found[0][found[0] >= 0].astype(np.int64)  # FAISS pads missing results with -1
+        if mask is not None and len(rows) < min(k, int(np.count_nonzero(mask))):
+            rows = np.flatnonzero(mask)
         rows.sort()
         scores = self.row_scores(rows, query)
         top = _top_k(scores, k)
         return rows[top], scores[top]
+
+
+class _RowFile:
+    """Reads rows of a memory-mapped .npy file with pread, which maps nothing into the process."""
+
+    def __init__(self, vectors: np.memmap) -> None:
+        self._fd = os.open(vectors.filename, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+        self._offset = int(vectors.offset)
+        self._dtype = vectors.dtype
+        self._dim = int(vectors.shape[1]) if vectors.ndim == 2 else 1
+        self._row_bytes = self._dim * self._dtype.itemsize
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Rows start..stop-1."""
+        data = os.pread(self._fd, (stop - start) * self._row_bytes, self._offset + start * self._row_bytes)
+        return np.frombuffer(data, dtype=self._dtype).reshape(stop - start, self._dim)
+
+    def rows(self, rows: np.ndarray) -> np.ndarray | None:
+        """The given rows in the given order, or None when they form more than PREAD_MAX_RUNS runs."""
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        starts = np.flatnonzero(np.diff(ordered, prepend=-2) != 1)
+        if len(starts) > PREAD_MAX_RUNS:
+            return None
+        out = np.empty((len(rows), self._dim), dtype=self._dtype)
+        sorted_out = out if np.array_equal(order, np.arange(len(rows))) else np.empty_like(out)
+        for begin, end in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)]):
+            first = int(ordered[begin])
+            sorted_out[begin:end] = self.block(first, first + end - begin)
+        if sorted_out is not out:
+            out[order] = sorted_out
+        return out
 
 
 def choose_kind(count: int) -> str:

@@ -161,3 +161,25 @@ def test_row_vectors_are_float32_copies_of_the_stored_vectors(built, data):
 def test_unknown_kind_names_the_kinds():
     with pytest.raises(ValueError, match="unknown vector index kind 'annoy'; use one of flat, ivf_sq8, hnsw"):
         VectorIndex.build(clustered(10, seed=2), kind="annoy")
+
+
+@pytest.mark.parametrize("max_runs", [vectors_module.PREAD_MAX_RUNS, 1])
+def test_a_loaded_index_reads_any_rows_in_order(built, tmp_path, monkeypatch, max_runs):
+    """Rows come back in the order asked, repeats included, by pread or through the memory map."""
+    monkeypatch.setattr(vectors_module, "PREAD_MAX_RUNS", max_runs)
+    built.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path, built.kind)
+    rows = np.array([901, 5, 2, 900, 2, 3, 4])
+    np.testing.assert_array_equal(loaded.row_vectors(rows), built.row_vectors(rows))
+    query = built.row_vectors(np.array([7]))[0]
+    np.testing.assert_allclose(loaded.similarities(query), built.similarities(query), atol=1e-6)
+
+
+def test_a_filter_far_from_the_query_still_returns_k_rows(built, data, queries, monkeypatch):
+    """The allowed rows are the ones least like the query, outside any probed list or graph walk."""
+    monkeypatch.setattr(vectors_module, "SUBSET_LIMIT", 0)
+    far = np.argsort(data @ queries[0])[:15]
+    mask = np.zeros(COUNT, dtype=bool)
+    mask[far] = True
+    rows, _ = built.search(queries[0], 10, mask)
+    np.testing.assert_array_equal(rows, brute_force(data, queries[0], 10, mask))
