@@ -63,6 +63,22 @@ class LexicalIndex:
             scores = np.where(mask, scores, 0.0).astype(np.float32)
         return scores
 
+    def document_frequency(self, tokens: Sequence[str]) -> np.ndarray:
+        """How many rows hold each analysed token (0 for a token the index does not know).
+
+        Read from the lengths of the BM25 posting lists, so it costs nothing per row. The
+        lexical index covers what is embedded: title, heading and text of each chunk.
+        """
+        out = np.zeros(len(tokens), dtype=np.int64)
+        if self.size == 0:
+            return out
+        vocab, indptr = self._bm25.vocab_dict, self._bm25.scores["indptr"]
+        for i, token in enumerate(tokens):
+            tid = vocab.get(token)
+            if tid is not None:
+                out[i] = int(indptr[tid + 1]) - int(indptr[tid])
+        return out
+
     def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best-scoring rows as (rows, scores); rows with score 0 are left out."""
         scores = self.scores(query_tokens, mask)

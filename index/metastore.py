@@ -129,9 +129,11 @@ class MetaStore:
         return self.query("SELECT doc_index, doc_id, path, root, title, date, doc_type, network, content_hash, "
                           "format, date_source, notes FROM documents ORDER BY doc_index")
 
-    def chunk_doc_ids(self) -> list[str]:
-        """The document id of every chunk row, in row order."""
-        return [r[0] for r in self.query("SELECT doc_id FROM chunks ORDER BY row")]
+    def chunk_doc_ids_and_body(self) -> tuple[list[str], list[bool]]:
+        """The document id of every chunk row, and whether it is a body section (row order)."""
+        with self._lock:
+            rows = self._con.execute("SELECT doc_id, kind = 'body' FROM chunks ORDER BY row").fetchall()
+        return [r[0] for r in rows], [bool(r[1]) for r in rows]
 
     def people_of(self, doc_id: str) -> list[Person]:
         return [Person(r["name"], r["organisation"], r["role"], r["section"], r["title"])

@@ -1,10 +1,11 @@
 """Similar discussions: the sections of other meetings closest to a section, a document or pasted text.
 
 The source becomes one vector (a section's stored vector; a document's mean section
-vector; pasted text embedded by the archive's embedder), every body section of every
-other document is scored by cosine similarity, and the best sections are grouped per
-meeting. Each meeting shows the words it shares with the source after Swedish analysis
-(rarest first) and its best-matching sentence.
+vector; pasted text embedded by the archive's embedder). Candidates come from the vector
+index (the source's document and attendance lists left out) and from BM25 of the source's
+words, fused as search fuses them, and the best sections are grouped per meeting. Each
+meeting shows the words it shares with the source after Swedish analysis (rarest first)
+and its best-matching sentence; only the meetings shown are analysed for that.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from index.archive import Archive, Filters
 from index.search import DEFAULT_RANKING, rrf
 from index.snippets import make_snippet
-from index.themes import WORD_RE, row_vectors, similarities, term_index
+from index.themes import WORD_RE
 from ingest.errors import ConfigError
 from ingest.models import SearchHit
 
@@ -120,7 +121,8 @@ def similar_to_chunk(archive: Archive, chunk_id: str, k: int = 10, order: str = 
     doc = archive.documents[archive.doc_pos[chunk.doc_id]]
     source = SimilarSource("chunk", chunk_id, chunk.doc_id, doc["title"], doc["path"], doc["date"],
                            chunk.section, f"{chunk.section}\n{chunk.text}")
-    return _similar(archive, row_vectors(archive, [row])[0], source, [row], k, order, filters, started, method)
+    return _similar(archive, archive.vectors.row_vectors(np.array([row]))[0], source, k, order, filters, started,
+                    method)
 
 
 def similar_to_document(archive: Archive, doc_id: str, k: int = 10, order: str = "best",
@@ -135,14 +137,14 @@ def similar_to_document(archive: Archive, doc_id: str, k: int = 10, order: str =
     if doc_id not in archive.doc_pos:
         raise ConfigError(f"no document with id {doc_id!r}; take one from `arkiv search --json` (doc_id)")
     rows = archive.meta.chunk_rows_of(doc_id)
-    body = term_index(archive).body
-    rows = [r for r in rows if body[r]] or rows  # attendance lists say who, not what
+    rows = [r for r in rows if archive.row_body[r]] or rows  # attendance lists say who, not what
     if not rows:
         raise ConfigError(f"the document {doc_id!r} has no text to compare")
     doc = archive.documents[archive.doc_pos[doc_id]]
     texts = [f"{c.section}\n{c.text}" for c in archive.meta.chunks_by_rows(rows).values()]
     source = SimilarSource("document", doc_id, doc_id, doc["title"], doc["path"], doc["date"], "", "\n".join(texts))
-    return _similar(archive, _mean(row_vectors(archive, rows)), source, rows, k, order, filters, started, method)
+    return _similar(archive, _mean(archive.vectors.row_vectors(np.array(rows))), source, k, order, filters, started,
+                    method)
 
 
 def similar_to_text(archive: Archive, text: str, k: int = 10, order: str = "best",
@@ -160,7 +162,7 @@ def similar_to_text(archive: Archive, text: str, k: int = 10, order: str = "best
     if not text.strip():
         raise ConfigError("the text is empty; paste a draft agenda, a paragraph or a question")
     source = SimilarSource("text", "", None, None, None, None, "", text)
-    return _similar(archive, embed_text(archive, text), source, [], k, order, filters, started, method)
+    return _similar(archive, embed_text(archive, text), source, k, order, filters, started, method)
 
 
 def embed_text(archive: Archive, text: str) -> np.ndarray:
@@ -187,17 +189,49 @@ def _mean(vectors: np.ndarray) -> np.ndarray:
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
-def _similar(archive: Archive, vector: np.ndarray, source: SimilarSource, source_rows: list[int], k: int,
-             order: str, filters: Filters | None, started: float, method: str = "hybrid") -> SimilarResult:
-    allowed = term_index(archive).body.copy()
+class _Words:
+    """The analysed words of some texts: how often each token occurs, and the words it stems from."""
+
+    def __init__(self, archive: Archive, *texts: str) -> None:
+        self.counts: Counter = Counter()
+        self.surfaces: dict[str, Counter] = {}
+        analyzer = archive.analyzer
+        for text in texts:
+            for word in WORD_RE.findall(text):
+                for i, token in enumerate(analyzer.tokens(word)):
+                    self.counts[token] += 1
+                    if i == 0:  # the word's own stem; later tokens are hyphen and compound parts
+                        self.surfaces.setdefault(token, Counter())[word] += 1
+
+    def readable(self, token: str, other: _Words | None = None) -> str:
+        """The form a reader recognises: the commonest surface form in these texts (and ``other``'s).
+
+        Acronyms and names keep their capitals ("AI", "Skolverket"); a word written in lower
+        case at least a fifth of the time is shown in lower case.
+        """
+        forms = Counter(self.surfaces.get(token, {}))
+        if other is not None:
+            forms.update(other.surfaces.get(token, {}))
+        if not forms:
+            return token
+        lowered: Counter = Counter()
+        for word, count in forms.items():
+            lowered[word.lower()] += count
+        best = min(lowered, key=lambda w: (-lowered[w], len(w), w))
+        cases = {w: c for w, c in forms.items() if w.lower() == best}
+        return best if cases.get(best, 0) * 5 >= sum(cases.values()) else max(cases, key=cases.get)
+
+
+def _similar(archive: Archive, vector: np.ndarray, source: SimilarSource, k: int, order: str,
+             filters: Filters | None, started: float, method: str = "hybrid") -> SimilarResult:
+    allowed = archive.row_body.copy()
     mask = archive.filter_mask(filters)
     if mask is not None:
         allowed &= mask
     if source.doc_id is not None:
         allowed &= archive.row_doc != archive.doc_pos[source.doc_id]
-    sims = similarities(archive, vector)
-    source_ids = _source_token_ids(archive, source, source_rows)
-    ranked = _rank(archive, sims, allowed, source_ids, max(200, 20 * k), method)
+    words = _Words(archive, source.text)
+    ranked = _rank(archive, vector, allowed, words, max(200, 20 * k), method) if allowed.any() else []
     groups: dict[int, list[tuple[int, float]]] = {}  # document position -> its (row, score), best first
     for row, score in ranked:
         doc = int(archive.row_doc[row])
@@ -206,49 +240,48 @@ def _similar(archive: Archive, vector: np.ndarray, source: SimilarSource, source
                 groups[doc].append((row, score))
         elif len(groups) < k:
             groups[doc] = [(row, score)]
-    hits = [_similar_hit(archive, group, sims, source_ids) for group in groups.values()]
+    heads = np.array([group[0][0] for group in groups.values()], dtype=np.int64)
+    sims = archive.vectors.row_scores(heads, np.asarray(vector, dtype=np.float32)) if len(heads) else heads
+    chunks = archive.meta.chunks_by_rows([row for group in groups.values() for row, _ in group])
+    hits = [_similar_hit(archive, group, chunks, float(sim), words) for group, sim in zip(groups.values(), sims)]
     if order == "newest":
         hits.sort(key=lambda h: (h.hit.date or "", h.hit.score), reverse=True)
     return SimilarResult(source, order, (time.perf_counter() - started) * 1000, hits)
 
 
-def _rank(archive: Archive, sims: np.ndarray, allowed: np.ndarray, source_ids: Counter, depth: int,
+def _rank(archive: Archive, vector: np.ndarray, allowed: np.ndarray, words: _Words, depth: int,
           method: str) -> list[tuple[int, float]]:
     """Rows ranked by cosine similarity, fused (as search does) with BM25 of the source's words.
 
-    On the corpus's AI-and-cheating sections the fusion found 7.9 of 10 meetings that
-    discuss it against 6.7 for similarity alone: slides otherwise pull in slides of any
-    subject, minutes pull in minutes.
+    Both come from the archive's indexes with the allowed rows as a filter (the vector
+    index is exact up to 150k chunks and approximate beyond, as in search). On the corpus's
+    AI-and-cheating sections the fusion found 7.9 of 10 meetings that discuss it against 6.7
+    for similarity alone: slides otherwise pull in slides of any subject, minutes pull in minutes.
     """
-    rows = np.flatnonzero(allowed)
-    dense = rows[np.argsort(-sims[rows], kind="stable")][:depth]
-    if method == "dense" or not source_ids or not archive.lexical.size:
-        return [(int(r), float(sims[r])) for r in dense]
-    index = term_index(archive)
-    bm25 = archive.lexical.scores([index.token(t) for t in sorted(source_ids)], allowed)
-    lexical = _top(bm25, depth)
-    fused = rrf([dense, lexical[bm25[lexical] > 0]], DEFAULT_RANKING.rrf_k,
+    dense, sims = archive.vectors.search(vector, depth, allowed)
+    if method == "dense" or not words.counts or not archive.lexical.size:
+        return [(int(r), float(s)) for r, s in zip(dense, sims)]
+    lexical, _ = archive.lexical.search(sorted(words.counts), depth, allowed)
+    fused = rrf([dense, lexical], DEFAULT_RANKING.rrf_k,
                 [DEFAULT_RANKING.dense_weight, DEFAULT_RANKING.lexical_weight])
     return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k]
-    return part[np.argsort(-scores[part], kind="stable")]
+def _idf(archive: Archive, tokens: list[str]) -> dict[str, float]:
+    """Smoothed inverse document frequency over chunks (from the lexical index): rare words weigh more."""
+    df = archive.lexical.document_frequency(tokens)
+    idf = np.log((1 + archive.size) / (1 + df)) + 1.0
+    return {t: float(v) for t, v in zip(tokens, idf)}
 
 
-def _similar_hit(archive: Archive, group: list[tuple[int, float]], sims: np.ndarray,
-                 source_ids: Counter) -> SimilarHit:
+def _similar_hit(archive: Archive, group: list[tuple[int, float]], chunks: dict, similarity: float,
+                 source: _Words) -> SimilarHit:
     rows = [row for row, _ in group]
     scores = dict(group)
-    chunks = archive.meta.chunks_by_rows(rows)
     doc = archive.documents[int(archive.row_doc[rows[0]])]
-    shared_ids = _shared_ids(archive, source_ids, rows)
-    index = term_index(archive)
-    words = [index.readable(t) for t in shared_ids]
+    theirs = _Words(archive, *(f"{chunks[r].section}\n{chunks[r].text}" for r in rows))
+    shared, idf = _shared(archive, source, theirs)
+    words = [source.readable(t, theirs) for t in shared]
     marked = " ".join(words)
     hits = []
     for row in rows:
@@ -260,50 +293,39 @@ def _similar_hit(archive: Archive, group: list[tuple[int, float]], sims: np.ndar
             snippet=make_snippet(chunk.text, marked, archive.analyzer) if row == rows[0] else ""))
     head = hits[0]
     head.more = hits[1:]
-    return SimilarHit(head, words, _best_sentence(archive, head.text, set(shared_ids)), float(sims[rows[0]]))
+    return SimilarHit(head, words, _best_sentence(archive, head.text, idf), similarity)
 
 
-def _source_token_ids(archive: Archive, source: SimilarSource, source_rows: list[int]) -> Counter:
-    """How often each analysed word (token id) occurs in the source."""
-    index = term_index(archive)
-    if source_rows:
-        return Counter(int(t) for r in source_rows for t in index.row_token_ids(r))
-    vocab = index.vocab
-    return Counter(vocab[t] for word in WORD_RE.findall(source.text) for t in archive.analyzer.tokens(word)
-                   if t in vocab)
-
-
-def _shared_ids(archive: Archive, source_ids: Counter, rows: list[int]) -> list[int]:
-    """Token ids the source and the rows share, most telling first.
+def _shared(archive: Archive, source: _Words, theirs: _Words) -> tuple[list[str], dict[str, float]]:
+    """Tokens the source and the rows share, most telling first, with their idf.
 
     A word weighs its rarity in the corpus (idf) times its (log) frequency on both sides,
     so "AI", "fusk" and "bedömning" said several times on both sides come before a
-    rare word said once. Left out: words seen only as compound parts, numbers, and words
-    in more than GENERIC_SHARE of all sections ("skolan", "kommun"), which every
+    rare word said once. Left out: words seen here only as compound parts, numbers, and
+    words in more than GENERIC_SHARE of all sections ("skolan", "kommun"), which every
     meeting shares.
     """
-    index = term_index(archive)
-    theirs = Counter(int(t) for r in rows for t in index.row_token_ids(r))
-    common = max(2.0, GENERIC_SHARE * index.n_rows)
-    weights = {}
-    for t in theirs.keys() & source_ids.keys():
-        token = index.token(t)
-        if index.has_surface(t) and index.df[t] <= common and len(token) > 1 and not token.replace("-", "").isdigit():
-            weights[t] = float(index.idf(t)) * (1 + np.log(source_ids[t])) * (1 + np.log(theirs[t]))
-    return sorted(weights, key=lambda t: (-weights[t], index.token(t)))[:SHARED_TERMS]
+    both = sorted(t for t in theirs.counts.keys() & source.counts.keys()
+                  if (t in source.surfaces or t in theirs.surfaces) and len(t) > 1
+                  and not t.replace("-", "").isdigit())
+    df = archive.lexical.document_frequency(both)
+    common = max(2.0, GENERIC_SHARE * archive.size)
+    kept = [t for t, n in zip(both, df.tolist()) if n <= common]
+    idf = _idf(archive, kept)
+    weights = {t: idf[t] * (1 + np.log(source.counts[t])) * (1 + np.log(theirs.counts[t])) for t in kept}
+    chosen = sorted(weights, key=lambda t: (-weights[t], t))[:SHARED_TERMS]
+    return chosen, {t: idf[t] for t in chosen}
 
 
-def _best_sentence(archive: Archive, text: str, shared: set[int]) -> str:
+def _best_sentence(archive: Archive, text: str, idf: dict[str, float]) -> str:
     """The sentence holding the most shared words, weighted by rarity (the first on a tie)."""
-    index = term_index(archive)
     sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
     if not sentences:
         return ""
-    vocab = index.vocab
 
     def weight(sentence: str) -> float:
-        ids = {vocab[t] for w in WORD_RE.findall(sentence) for t in archive.analyzer.tokens(w) if t in vocab}
-        return float(sum(index.idf(t) for t in ids & shared))
+        tokens = {t for w in WORD_RE.findall(sentence) for t in archive.analyzer.tokens(w)}
+        return float(sum(idf[t] for t in tokens & idf.keys()))
 
     scores = [weight(s) for s in sentences]
     return sentences[int(np.argmax(scores))]

@@ -1,0 +1,71 @@
+"""The opened archive's per-row and per-document arrays: filter masks, period, body rows, term frequencies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.archive import Archive, Filters
+
+
+@pytest.fixture(scope="module")
+def mini(mini_store):
+    archive = Archive.open(mini_store)
+    yield archive
+    archive.close()
+
+
+def _loop_mask(archive: Archive, filters: Filters) -> np.ndarray:
+    """The filter semantics written out document by document (the reference)."""
+    keep = []
+    for doc in archive.documents:
+        date = doc["date"] or ""
+        keep.append((not filters.date_from or (bool(date) and date >= filters.date_from))
+                    and (not filters.date_to or (bool(date) and date <= filters.date_to))
+                    and (not filters.networks or doc["network"] in filters.networks)
+                    and (not filters.doc_types or doc["doc_type"] in filters.doc_types)
+                    and (filters.doc_ids is None or doc["doc_id"] in filters.doc_ids)
+                    and doc["doc_id"] not in filters.exclude_doc_ids)
+    return np.array(keep, dtype=bool)[archive.row_doc]
+
+
+def test_filter_mask_matches_the_document_by_document_reference(mini):
+    first, second = mini.documents[0]["doc_id"], mini.documents[1]["doc_id"]
+    cases = [
+        Filters(date_from="2023-06-01"), Filters(date_to="2023-12-31"),
+        Filters(date_from="2023-10-05", date_to="2024-02-20"), Filters(date_from="2030-01-01"),
+        Filters(networks=("natverk-b",)), Filters(doc_types=("minutes",)),
+        Filters(doc_ids=frozenset({first, "not-a-document"})), Filters(doc_ids=frozenset()),
+        Filters(exclude_doc_ids=frozenset({first, "not-a-document"})),
+        Filters(date_from="2023-01-01", networks=("natverk-a",), exclude_doc_ids=frozenset({second})),
+    ]
+    for filters in cases:
+        np.testing.assert_array_equal(mini.filter_mask(filters), _loop_mask(mini, filters), err_msg=str(filters))
+    assert mini.filter_mask(None) is None and mini.filter_mask(Filters()) is None
+
+
+def test_undated_documents_fall_outside_any_date_filter(mini):
+    dates = mini.doc_dates.copy()
+    try:
+        mini.doc_dates[0] = ""
+        mask = mini.filter_mask(Filters(date_from="1900-01-01"))
+        assert not mask[mini.row_doc == 0].any() and mask[mini.row_doc != 0].all()
+    finally:
+        mini.doc_dates[:] = dates
+
+
+def test_period_and_body_rows(mini):
+    dates = sorted(d["date"] for d in mini.documents if d["date"])
+    assert mini.period() == (dates[0], dates[-1])
+    kinds = [r["kind"] for r in mini.meta.query("SELECT kind FROM chunks ORDER BY row")]
+    assert mini.row_body.tolist() == [k == "body" for k in kinds]
+    assert "attendance" in kinds  # the mini corpus has attendance lists to leave out
+
+
+def test_document_frequency_counts_rows_holding_a_token(mini):
+    texts = [r["embed_text"] for r in mini.meta.query("SELECT embed_text FROM chunks ORDER BY row")]
+    tokens = [set(mini.analyzer.tokens(t)) for t in texts]
+    words = ["fusk", "skärmtid", "förskol", "inget-sådant-ord"]
+    expected = [sum(w in t for t in tokens) for w in words]
+    assert mini.lexical.document_frequency(words).tolist() == expected
+    assert expected[0] > 0 and expected[-1] == 0
