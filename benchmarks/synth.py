@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from index.analysis import SwedishAnalyzer
+from index.directory import write_directory
 from index.lexical import LexicalIndex
 from index.metastore import MetaStore, write_metastore
 from index.storage import Manifest, current_generation, new_generation, publish
@@ -203,6 +204,9 @@ def write_store(store: Path, synthetic: Synthetic, base: Base, kind: str | None 
             "roots": json.dumps(["synthetic"])}
     write_metastore(gen / "meta.sqlite", synthetic.documents, synthetic.chunks, [], info)
     seconds["metadata"] = time.perf_counter() - t
+    t = time.perf_counter()
+    write_directory(gen / "meta.sqlite", [doc for doc, _, _ in synthetic.documents])
+    seconds["people_directory"] = time.perf_counter() - t
     Manifest.new(base.embedder, synthetic.vectors.shape[1], base.chunking, len(synthetic.documents),
                  len(synthetic.chunks), vectors.kind).save(gen)
     t = time.perf_counter()

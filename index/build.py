@@ -23,10 +23,11 @@ import numpy as np
 
 from index.analysis import SwedishAnalyzer
 from index.cache import EmbeddingCache, text_hash
+from index.directory import write_directory
 from index.lexical import LexicalIndex
 from index.live import SKIP_MEMORY, SKIP_SETTINGS, LiveIndex, Target, resolve_targets
 from index.metastore import write_metastore
-from index.storage import Manifest, WriterLock, clean_store, new_generation, publish
+from index.storage import GENERATION_FORMAT, Manifest, WriterLock, clean_store, new_generation, publish
 from index.vectors import VectorIndex
 from ingest.config import IngestConfig
 from ingest.embedding import Embedder, canonical_embedder, embed_texts, load_embedder
@@ -250,7 +251,8 @@ def ingest(paths: Sequence[Path], store: Path, config: IngestConfig | None = Non
         t_read = time.perf_counter()
         plan = _ReadStage(targets, live, config, model, reuse, report).run(on_progress)
         report.timings["read"] = time.perf_counter() - t_read
-        if live is not None and not report.changed and set(live.skipped) == set(report.skipped):
+        if (live is not None and not report.changed and set(live.skipped) == set(report.skipped)
+                and live.manifest.format == GENERATION_FORMAT):  # an older format is rewritten, not re-read
             report.documents = len(plan.keep)
             report.chunks = live.manifest.chunks
             report.seconds = time.perf_counter() - started
@@ -343,6 +345,7 @@ def _write_generation(store: Path, config: IngestConfig, embedder: Embedder,
     info = {**info, "last_ingest": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             "roots": json.dumps(sorted({root for _, root, _ in documents}), ensure_ascii=False)}
     write_metastore(gen / "meta.sqlite", documents, chunks, report.skipped, info)
+    write_directory(gen / "meta.sqlite", [doc for doc, _, _ in documents])
     Manifest.new(canonical_embedder(config.embedder), embedder.dim,
                  config.chunking_settings(), len(documents), len(chunks), vectors.kind).save(gen)
     publish(store, gen, pause=_pause)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import threading
 import weakref
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from index.archive import Archive, Filters
-from index.filters import fold, name_matches, search_mask, with_query_dates
+from index.directory import OrganisationSpan, PeopleDirectory, _neg, person_key
+from index.filters import fold, search_mask, with_query_dates
 from index.query import understand_query
 from index.search import DEFAULT_RANKING, lexical_scores, rrf
 from index.vectors import _top_k
@@ -38,11 +37,6 @@ _SPEECH = (r"berättade|menade|sa|sade|påpekade|lyfte|frågade|beskrev|visade|t
            r"föreläste|redovisade|redogjorde|gick igenom|förklarade|betonade|framhöll|svarade|informerade|"
            r"talade|pratade|inledde|sammanfattade|konstaterade|underströk|tipsade|rekommenderade")
 _ATTENDANCE_ROLES = ("chair", "note_taker", "coordinator", "guest", "present", "absent")
-
-
-def person_key(name: str) -> str:
-    """The identity of a name across documents: case, diacritics and spacing ignored."""
-    return " ".join(fold(name).split())
 
 
 @dataclass
@@ -95,19 +89,6 @@ class PersonResult:
 
 
 @dataclass
-class OrganisationSpan:
-    """An organisation a person has been listed with, and when (document dates)."""
-
-    name: str
-    first: str | None
-    last: str | None
-    documents: int
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "first": self.first, "last": self.last, "documents": self.documents}
-
-
-@dataclass
 class Appearance:
     """One document where a person had a role: a talk they gave or a meeting they took part in."""
 
@@ -154,124 +135,24 @@ class PersonProfile:
                 "also_matching": self.also_matching}
 
 
-@dataclass
-class _Record:
-    """One person's rows of the people table (with their documents' facts)."""
-
-    key: str
-    spellings: Counter = field(default_factory=Counter)
-    rows: list[dict] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        # The commonest spelling; on a tie the one with diacritics ("Welén" over "Welen").
-        return max(self.spellings, key=lambda s: (self.spellings[s], sum(not c.isascii() for c in s), s))
-
-
-class PeopleDirectory:
-    """Every person of an archive, one entry per normalised name, and the presenters of each document."""
-
-    def __init__(self, rows: Sequence[dict]) -> None:
-        self.records: dict[str, _Record] = {}
-        rows = [r for r in rows if not _organisation_name(r["name"])]
-        for row in rows:
-            key = person_key(row["name"])
-            record = self.records.setdefault(key, _Record(key))
-            record.spellings[" ".join(row["name"].split())] += 1
-            record.rows.append(row)
-        self.by_doc: dict[str, list[dict]] = defaultdict(list)
-        for row in rows:
-            self.by_doc[row["doc_id"]].append(row)
-        self._orgs: dict[str, bool] = {}
-
-    def name(self, key: str) -> str:
-        return self.records[key].name
-
-    def is_organisation(self, value: str) -> bool:
-        """Whether an affiliation as extracted names an organisation, not a job title or a place.
-
-        Extraction keeps what stood beside a name; "undervisningsråd", "via Teams", "Gottsunda"
-        or a second person's name ("Karin Sjöberg, Johan Berglund") are not organisations.
-        The gazetteer's names count, and other capitalised names of two or more words.
-        """
-        known = self._orgs.get(value)
-        if known is None:
-            from ingest.gazetteer import default_gazetteer
-
-            org = default_gazetteer().lookup(value)
-            known = (org is not None and org.name == value) or (
-                value[:1].isupper() and " " in value.strip() and person_key(value) not in self.records)
-            self._orgs[value] = known
-        return known
-
-    def organisations(self, key: str) -> list[OrganisationSpan]:
-        """A person's organisations with first and last document date, earliest first."""
-        spans: dict[str, OrganisationSpan] = {}
-        docs: dict[str, set[str]] = defaultdict(set)
-        for row in self.records[key].rows:
-            org = row["organisation"]
-            if not org or not self.is_organisation(org):
-                continue
-            span = spans.setdefault(org, OrganisationSpan(org, row["date"], row["date"], 0))
-            if row["date"]:
-                span.first = min(filter(None, (span.first, row["date"])))
-                span.last = max(filter(None, (span.last, row["date"])))
-            docs[org].add(row["doc_id"])
-        for org, span in spans.items():
-            span.documents = len(docs[org])
-        return sorted(spans.values(), key=lambda s: (s.first or "9999", s.name))
-
-    def organisation_names(self, key: str) -> list[str]:
-        """Organisation names, the most documents first, then the most recent."""
-        spans = self.organisations(key)
-        return [s.name for s in sorted(spans, key=lambda s: (-s.documents, _neg(s.last), s.name))]
-
-    def matching(self, typed: str) -> list[str]:
-        """Keys of the people a typed name could mean, the likeliest first.
-
-        An exact (folded) name wins; otherwise every typed word must match a word of the name
-        (``filters.name_matches``: prefixes, missing diacritics, small typos), and closer
-        spellings and people named in more documents come first.
-        """
-        key = person_key(typed)
-        if not key:
-            return []
-        found = [k for k, r in self.records.items() if k == key or name_matches(typed, r.name)]
-
-        def closeness(k: str) -> tuple:
-            words = set(k.split())
-            return (k == key, sum(w in words for w in key.split()), len({r["doc_id"] for r in self.records[k].rows}))
-        return sorted(found, key=closeness, reverse=True)
-
-
-def _organisation_name(name: str) -> bool:
-    """Whether a "person" is an organisation's name or a wrapped start of one ("Sveriges Kommuner")."""
-    key = person_key(name)
-    return any(f == key or f.startswith(key + " ") for f in _organisation_forms())
-
-
-@functools.cache
-def _organisation_forms() -> frozenset[str]:
-    from ingest.gazetteer import default_gazetteer
-
-    return frozenset(person_key(form) for org in default_gazetteer().organisations for form in org.forms)
-
-
-def _neg(date: str | None) -> str:
-    """A sort key that puts later ISO dates first."""
-    return "".join(chr(0x10FFFF - ord(c)) for c in (date or ""))
-
-
 _DIRECTORIES: weakref.WeakKeyDictionary[Archive, PeopleDirectory] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
 def people_directory(archive: Archive) -> PeopleDirectory:
-    """The archive's people, built once per opened archive."""
+    """The archive's people, loaded once per opened archive.
+
+    Generations of format 2 and later hold the directory (``index.directory``); older ones
+    get it built in memory from every people row, which takes a minute at a million chunks
+    (`arkiv ingest` rewrites such a generation in the current format).
+    """
     with _LOCK:
         directory = _DIRECTORIES.get(archive)
         if directory is None:
-            directory = PeopleDirectory([dict(r) for r in archive.meta.all_people()])
+            if archive.manifest.format >= 2:
+                directory = PeopleDirectory.load(archive.meta)
+            else:
+                directory = PeopleDirectory([dict(r) for r in archive.meta.all_people()])
             _DIRECTORIES[archive] = directory
         return directory
 
@@ -306,9 +187,8 @@ class _Credit:
     place: str
 
 
-def _credits(directory: PeopleDirectory, chunk, doc: dict, weight: float) -> dict[str, _Credit]:
-    """Credit per person key for one matching chunk."""
-    rows = directory.by_doc.get(chunk.doc_id, [])
+def _credits(directory: PeopleDirectory, rows: list[dict], chunk, doc: dict, weight: float) -> dict[str, _Credit]:
+    """Credit per person key for one matching chunk (``rows``: the people rows of its document)."""
     presenters = [r for r in rows if r["role"] == "presenter"]
     weight *= SECONDARY_TYPES.get(doc["doc_type"], 1.0)
     found: dict[str, _Credit] = {}
@@ -394,13 +274,14 @@ def find_people(archive: Archive, query: str, k: int = 10, filters: Filters | No
     ranked = _matching_rows(archive, understood.text, mask)
     chunks = archive.meta.chunks_by_rows(ranked)
     directory = people_directory(archive)
+    people = directory.rows_of_documents(c.doc_id for c in chunks.values() if c.kind != "attendance")
     places: dict[str, dict[tuple[str, str], Evidence]] = defaultdict(dict)
     for rank, row in enumerate(ranked):
         chunk = chunks[row]
         if chunk.kind == "attendance":
             continue
         doc = archive.documents[archive.doc_pos[chunk.doc_id]]
-        for key, credit in _credits(directory, chunk, doc, DECAY ** rank).items():
+        for key, credit in _credits(directory, people.get(chunk.doc_id, []), chunk, doc, DECAY ** rank).items():
             held = places[key].get((doc["doc_id"], credit.place))
             if held is None or credit.weight > held.weight:
                 places[key][(doc["doc_id"], credit.place)] = Evidence(
@@ -437,9 +318,10 @@ def person_profile(archive: Archive, name: str) -> PersonProfile | None:
     if not keys:
         return None
     record = directory.records[keys[0]]
+    rows = directory.rows_of(record.key)
     talks: dict[tuple[str, str], Appearance] = {}
     meetings: dict[str, Appearance] = {}
-    for row in record.rows:
+    for row in rows:
         seen = Appearance(row["doc_id"], row["doc_title"], row["date"], row["doc_type"], row["network"],
                           row["path"], row["role"], row["section"])
         if row["role"] == "presenter":
@@ -449,8 +331,8 @@ def person_profile(archive: Archive, name: str) -> PersonProfile | None:
             if held is None or _ATTENDANCE_ROLES.index(row["role"]) < _ATTENDANCE_ROLES.index(held.role):
                 meetings[row["doc_id"]] = seen
     by_date = lambda a: (a.date or "", a.title, a.section)  # noqa: E731 - a sort key
-    titles = sorted({r["title"] for r in record.rows if r["title"]})
-    networks = sorted({r["network"] for r in record.rows if r["network"]})
+    titles = sorted({r["title"] for r in rows if r["title"]})
+    networks = sorted({r["network"] for r in rows if r["network"]})
     return PersonProfile(record.name, directory.organisations(record.key), titles,
                          sorted(talks.values(), key=by_date), sorted(meetings.values(), key=by_date), networks,
                          [directory.name(k) for k in keys[1:]])

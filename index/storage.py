@@ -33,6 +33,12 @@ except ImportError:  # not on Windows: WriterLock falls back to an exclusive-cre
 from ingest.errors import ArchiveIndexError
 
 SCHEMA_VERSION = 1
+#: What a generation holds beyond schema 1, which every reader can open:
+#: 1: documents, chunks, people, vectors and the lexical index;
+#: 2: also the people directory (the ``persons`` table of meta.sqlite, index/directory.py).
+#: A reader treats an older format as readable and rebuilds what it lacks in memory; the next
+#: `arkiv ingest` rewrites the generation in the current format.
+GENERATION_FORMAT = 2
 CURRENT = "CURRENT"
 LOCK = "ingest.lock"
 
@@ -49,12 +55,14 @@ class Manifest:
     chunks: int
     vector_index: str
     created: str
+    format: int = 1  # GENERATION_FORMAT when written; manifests without it are format 1
 
     @classmethod
     def new(cls, embedder: str, dim: int, chunking: dict, documents: int, chunks: int,
             vector_index: str) -> Manifest:
         created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-        return cls(SCHEMA_VERSION, embedder, dim, dict(chunking), documents, chunks, vector_index, created)
+        return cls(SCHEMA_VERSION, embedder, dim, dict(chunking), documents, chunks, vector_index, created,
+                   GENERATION_FORMAT)
 
     def save(self, directory: Path) -> None:
         write_atomic(directory / "manifest.json", json.dumps(self.__dict__, indent=2, ensure_ascii=False).encode())
