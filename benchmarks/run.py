@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/run.py --sizes 10000,100000 [--with-1m] [--skip-ingest] [--keep] [--reuse]
+                             [--skip-kinds] [--skip-trends]
     python benchmarks/run.py --summarise      (the table of the last runs' JSON, nothing measured)
 
 Steps, each in its own process (so peak memory is per step):
@@ -84,13 +85,17 @@ def size_phase(size: int, base: Path, work: Path, args: argparse.Namespace, env:
                                  "--noise", str(args.noise), env=env)}
     print(f"{size}: serve ...", flush=True)
     result["serve"] = child("scale.py", "serve", "--base", str(base), "--store", str(store), "--qvecs", str(qvecs),
-                            "--queries", str(args.queries), env=env)
+                            "--queries", str(args.queries), *(["--skip-trends"] if args.skip_trends else []), env=env)
     print(f"{size}: first result in a fresh process ...", flush=True)
     result["first"] = child("scale.py", "first", "--store", str(store), env=env)
-    print(f"{size}: vector index kinds ...", flush=True)
-    result["kinds"] = child("scale.py", "kinds", "--base", str(base), "--store", str(store), "--size", str(size),
-                            "--qvecs", str(qvecs), "--hnsw-max", str(args.hnsw_max), "--hard-max", str(args.hard_max),
-                            env=env)
+    if args.skip_kinds and earlier.exists():
+        print(f"{size}: vector index kinds left out; keeping the earlier run's", flush=True)
+        result["kinds"] = {**json.loads(earlier.read_text())["result"]["kinds"], "reused": True}
+    else:
+        print(f"{size}: vector index kinds ...", flush=True)
+        result["kinds"] = child("scale.py", "kinds", "--base", str(base), "--store", str(store), "--size", str(size),
+                                "--qvecs", str(qvecs), "--hnsw-max", str(args.hnsw_max),
+                                "--hard-max", str(args.hard_max), env=env)
     write_json(OUT / f"scale-{size}.json", {"machine": machine(), "size": size, "result": result})
     if not args.keep:
         shutil.rmtree(store, ignore_errors=True)
@@ -129,6 +134,15 @@ def summary(sizes: dict[int, dict], ingest: dict | None) -> str:
         checks.append(f"recall@10 at {size:,}: {recall:.3f} (target 0.95): {'met' if recall >= 0.95 else 'NOT met'}")
         if size >= 1_000_000:
             checks.append(f"serving peak RSS at {size:,}: {rss:.0f} MiB (target 2048): {'met' if rss <= 2048 else 'NOT met'}")
+            both = r["serve"]["rss_mib"].get("peak_after_similar_and_people")
+            if both:
+                checks.append(f"peak RSS with similar discussions and people at {size:,}: {both:.0f} MiB "
+                              f"(target 2048): {'met' if both <= 2048 else 'NOT met'}")
+            for name in ("similar_discussions", "people_finder"):
+                entry = r["serve"].get(name)
+                if isinstance(entry, dict):
+                    checks.append(f"{name} at {size:,}: first call {entry['first_call_s']} s, p95 {entry['p95']:.0f} ms "
+                                  f"(target 150): {'met' if entry['p95'] <= 150 else 'NOT met'}")
         if size == 100_000:
             checks.append(f"first result at 100,000: {first:.1f} s (target 3): {'met' if first <= 3 else 'NOT met'}")
     if ingest:
@@ -151,6 +165,9 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.9)
     parser.add_argument("--hnsw-max", type=int, default=100_000)
     parser.add_argument("--hard-max", type=int, default=100_000)
+    parser.add_argument("--skip-kinds", action="store_true",
+                        help="do not measure the vector index kinds again; keep the earlier run's figures")
+    parser.add_argument("--skip-trends", action="store_true", help="do not time trends and themes")
     parser.add_argument("--omp-default", action="store_true", help="leave OpenMP's wait policy at its default")
     parser.add_argument("--summarise", action="store_true",
                         help="measure nothing; print the table of the JSON files already in benchmarks/out")

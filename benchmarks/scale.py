@@ -2,7 +2,7 @@
 
 Usage (run.py calls these; each prints one JSON object on its last line):
     python benchmarks/scale.py build --base STORE --store STORE --size N [--noise 0.9] [--kind KIND]
-    python benchmarks/scale.py serve --base STORE --store STORE --qvecs FILE.npy [--queries 100]
+    python benchmarks/scale.py serve --base STORE --store STORE --qvecs FILE.npy [--queries 100] [--skip-trends]
     python benchmarks/scale.py first --store STORE
     python benchmarks/scale.py kinds --base STORE --store STORE --size N --qvecs FILE.npy [--hnsw-max N]
 """
@@ -129,6 +129,10 @@ def serve(args: argparse.Namespace) -> None:
     rss = {"after_open": rss_open, "peak_after_search": peak_rss_mib()}
     extra = {"similar_discussions": _similar(archive, sources[:40]), "people_finder": _people(archive, texts[:30])}
     rss["peak_after_similar_and_people"] = peak_rss_mib()
+    if not args.skip_trends:  # last: trends and themes build a term index of every chunk
+        extra["trends"] = _trends(archive)
+        extra["themes"] = _themes(archive)
+        rss["peak_after_trends_and_themes"] = peak_rss_mib()
     stored = archive.vectors.row_vectors(np.sort(sources))
     recall = {"queries": _recall(archive.vectors, qvecs), "stored_vectors": _recall(archive.vectors, stored)}
     for name, mask in masks.items():
@@ -168,6 +172,30 @@ def _people(archive, texts: list[str]) -> dict | str:
 
     return {"function": "index.people.find_people(k=10)",
             **_first_then_timed(lambda q: find_people(archive, q, k=10), texts)}
+
+
+TREND_THEMES = ["AI", "nationella prov", "skärmtid i förskolan", "GDPR", "Chromebooks", "elevhälsa",
+                "digitalisering", "fusk", "programmering", "läromedel"]
+
+
+def _trends(archive) -> dict:
+    """index.trends.trend by year: the first call builds the term index of every chunk."""
+    from index.trends import trend
+
+    return {"function": "index.trends.trend(by=year)", **_first_then_timed(lambda t: trend(archive, t), TREND_THEMES)}
+
+
+def _themes(archive) -> dict:
+    """index.themes.find_themes (k-means over body sections, cached per archive), then theme_trends."""
+    from index.themes import find_themes
+    from index.trends import theme_trends
+
+    t = time.perf_counter()
+    model = find_themes(archive)
+    first_s = time.perf_counter() - t
+    return {"function": "index.themes.find_themes, then index.trends.theme_trends(by=year)",
+            "find_themes_first_call_s": round(first_s, 2), "themes": len(model.themes),
+            "theme_trends": timed(lambda _: theme_trends(archive, model), [0, 1, 2], passes=1, warmup=0)}
 
 
 def first(args: argparse.Namespace) -> None:
@@ -266,6 +294,7 @@ def main() -> None:
     parser.add_argument("--qvecs", help="query vectors: written by serve, read by kinds")
     parser.add_argument("--hnsw-max", type=int, default=100_000)
     parser.add_argument("--hard-max", type=int, default=100_000)
+    parser.add_argument("--skip-trends", action="store_true", help="serve: leave out trends and themes")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     {"build": build, "serve": serve, "first": first, "kinds": kinds}[args.task](args)
