@@ -181,7 +181,9 @@ def _render_hit(number: int, hit) -> None:
 @click.option("--queries", type=click.File("r", encoding="utf-8"), help="Run one query per line of FILE.")
 @click.option("--method", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True)
 @click.option("--no-collapse", is_flag=True, help="Show several hits of one document separately.")
-@click.option("--thesaurus", is_flag=True, help="Expand the lexical query with the thesaurus's synonyms.")
+@click.option("--thesaurus/--no-thesaurus", default=None,
+              help="Expand every query with the thesaurus's synonyms and acronyms, or none. "
+                   "Default: keyword queries of up to 4 words are expanded, sentences are not.")
 @filter_options
 @json_option
 @clean_errors
@@ -189,11 +191,10 @@ def search_cmd(query, index_dir, k, queries, method, no_collapse, thesaurus, dat
                doc_types, person, org, as_json):
     """Search the archive for QUERY."""
     from index.archive import Archive
-    from dataclasses import replace
-
     from index.search import DEFAULT_RANKING, search
 
-    ranking = replace(DEFAULT_RANKING, expansion_weight=0.3) if thesaurus else DEFAULT_RANKING
+    ranking = {None: DEFAULT_RANKING, True: DEFAULT_RANKING.expanding_all(),
+               False: DEFAULT_RANKING.without_expansion()}[thesaurus]
     if (query is None) == (queries is None):
         raise click.UsageError("give either a QUERY or --queries FILE")
     archive = Archive.open(index_path(index_dir))
@@ -247,15 +248,24 @@ def stats_cmd(index_dir, as_json):
 def eval_cmd(index_dir, labels, misses, as_json):
     """Compare retrieval methods on the labeled questions (recall, MRR, nDCG, first hit)."""
     from index.archive import Archive
-    from index.evaluation import evaluate, format_table, load_questions
+    from index.evaluation import evaluate, format_table, is_keyword_query, load_questions, subset
 
     archive = Archive.open(index_path(index_dir))
     questions = load_questions(Path(labels))
     scores = evaluate(archive, questions)
+    keyword = {q.qid for q in questions if is_keyword_query(q)}
+    groups = {"keyword queries (up to 4 words)": keyword, "questions written as sentences":
+              {q.qid for q in questions} - keyword}
     if as_json:
-        _echo_json({"questions": len(questions), "methods": [s.row() | {"missed": s.missed} for s in scores]})
+        _echo_json({"questions": len(questions), "methods": [s.row() | {"missed": s.missed} for s in scores],
+                    "groups": {name: {"questions": len(ids), "methods": [s.row() for s in subset(scores, ids)]}
+                               for name, ids in groups.items() if ids}})
         return
     click.echo(format_table(scores, len(questions)))
+    if keyword and len(keyword) < len(questions):
+        for name, ids in groups.items():
+            click.echo(f"\n{name.capitalize()}:\n")
+            click.echo(format_table(subset(scores, ids), len(ids)))
     if misses:
         for s in scores:
             click.echo(f"{s.name}: not first for {', '.join(s.missed) or 'none'}")

@@ -14,7 +14,7 @@ import yaml
 from index.analysis import SwedishAnalyzer
 from index.archive import Archive
 from index.lexical import LexicalIndex
-from index.search import DEFAULT_RANKING, RRF_K, Ranking, search
+from index.search import _WORD, DEFAULT_RANKING, RRF_K, Ranking, search
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class MethodScore:
     ndcg10: float
     top1: float
     missed: list[str] = field(default_factory=list)
+    per_question: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
 
     def row(self) -> dict:
         return {"method": self.name, "recall@5": round(self.recall5, 4), "recall@10": round(self.recall10, 4),
@@ -100,34 +101,48 @@ def evaluate(archive: Archive, questions: Sequence[Question],
     if methods is None:
         plain = without_compounds(archive)
         untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0)
-        thesaurus = replace(DEFAULT_RANKING, expansion_weight=0.3)
+        bare = DEFAULT_RANKING.without_expansion()
+        untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0, short_expansion_weight=0.0)
         methods = {
-            "bm25 (stemmer only)": (plain, _runner("bm25")),
-            "bm25 + compounds": (archive, _runner("bm25")),
-            "bm25 + compounds + thesaurus": (archive, _runner("bm25", thesaurus)),
+            "bm25 (stemmer only)": (plain, _runner("bm25", bare)),
+            "bm25 + compounds": (archive, _runner("bm25", bare)),
+            "bm25 + compounds + thesaurus for keyword queries": (archive, _runner("bm25")),
             "dense (e5)": (archive, _runner("dense")),
             "hybrid, RRF k=60 equal weights, stemmer only": (plain, _runner("hybrid", untuned)),
             "hybrid, RRF k=60 equal weights + compounds": (archive, _runner("hybrid", untuned)),
-            "hybrid, tuned fusion, stemmer only": (plain, _runner("hybrid")),
-            "hybrid, tuned fusion + compounds (default)": (archive, _runner("hybrid")),
-            "hybrid, tuned fusion + compounds + thesaurus": (archive, _runner("hybrid", thesaurus)),
-            "hybrid, tuned fusion + compounds + document aggregation":
+            "hybrid, tuned fusion, stemmer only": (plain, _runner("hybrid", bare)),
+            "hybrid, tuned fusion + compounds": (archive, _runner("hybrid", bare)),
+            "hybrid, tuned fusion + compounds + thesaurus for keyword queries (default)":
+                (archive, _runner("hybrid")),
+            "hybrid, tuned fusion + compounds + thesaurus for every query":
+                (archive, _runner("hybrid", DEFAULT_RANKING.expanding_all())),
+            "hybrid, default + document aggregation":
                 (archive, _runner("hybrid", replace(DEFAULT_RANKING, doc_decay=0.3))),
         }
     scores: list[MethodScore] = []
     for name, (variant, run) in methods.items():
-        totals = {"recall5": 0.0, "recall10": 0.0, "mrr10": 0.0, "ndcg10": 0.0, "top1": 0.0}
-        missed: list[str] = []
-        for question in questions:
-            metrics = score_ranking(run(variant, question.query), question.relevant)
-            for key, value in metrics.items():
-                totals[key] += value
-            if metrics["top1"] == 0:
-                missed.append(question.qid)
-        n = max(len(questions), 1)
-        scores.append(MethodScore(name, totals["recall5"] / n, totals["recall10"] / n, totals["mrr10"] / n,
-                                  totals["ndcg10"] / n, totals["top1"] / n, missed))
+        per_question = {q.qid: score_ranking(run(variant, q.query), q.relevant) for q in questions}
+        scores.append(_average(name, per_question))
     return scores
+
+
+def _average(name: str, per_question: dict[str, dict[str, float]]) -> MethodScore:
+    n = max(len(per_question), 1)
+    mean = {key: sum(m[key] for m in per_question.values()) / n
+            for key in ("recall5", "recall10", "mrr10", "ndcg10", "top1")}
+    missed = [qid for qid, m in per_question.items() if m["top1"] == 0]
+    return MethodScore(name, mean["recall5"], mean["recall10"], mean["mrr10"], mean["ndcg10"], mean["top1"],
+                       missed, per_question)
+
+
+def subset(scores: Sequence[MethodScore], qids: set[str]) -> list[MethodScore]:
+    """The same scores averaged over some of the questions only."""
+    return [_average(s.name, {q: m for q, m in s.per_question.items() if q in qids}) for s in scores]
+
+
+def is_keyword_query(question: Question) -> bool:
+    """A short query as users type them ("DNP", "AI fusk"), as opposed to a sentence."""
+    return len(_WORD.findall(question.query)) <= DEFAULT_RANKING.short_query_words
 
 
 def format_table(scores: Sequence[MethodScore], questions: int) -> str:

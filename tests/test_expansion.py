@@ -1,0 +1,57 @@
+"""Thesaurus expansion in search: on for keyword queries, off for sentences, switchable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from arkiv.cli import main
+from index.archive import Archive
+from index.search import DEFAULT_RANKING, Ranking, search
+
+
+@pytest.fixture(scope="module")
+def archive(mini_store, hash_embedder):
+    return Archive.open(mini_store, embedder=hash_embedder)
+
+
+@pytest.mark.parametrize("query, short", [
+    ("DNP", True),
+    ("PUB-avtal molntjänster", True),          # a hyphenated word is one word
+    ("1:1 utvärdering elevdatorer lärare", True),
+    ("vad sa nätverket om DNP och provplattformen?", False),
+])
+def test_keyword_queries_are_expanded_and_sentences_not(query: str, short: bool) -> None:
+    expected = DEFAULT_RANKING.short_expansion_weight if short else DEFAULT_RANKING.expansion_weight
+    assert DEFAULT_RANKING.expansion_for(query) == expected
+    assert DEFAULT_RANKING.short_expansion_weight > 0 and DEFAULT_RANKING.expansion_weight == 0
+
+
+def test_switching_expansion_on_and_off() -> None:
+    everywhere = DEFAULT_RANKING.expanding_all(0.3)
+    assert everywhere.expansion_for("en lång fråga om hur kommunerna gjorde med proven") == 0.3
+    assert everywhere.expansion_for("DNP") == DEFAULT_RANKING.short_expansion_weight
+    nowhere = DEFAULT_RANKING.without_expansion()
+    assert nowhere.expansion_for("DNP") == 0 and nowhere.expansion_for("en mening med många ord i sig") == 0
+    assert Ranking(short_query_words=1).expansion_for("AI fusk") == 0
+
+
+def test_acronym_finds_written_out_form_only_with_expansion(archive) -> None:
+    # The mini corpus writes "nationella prov", never the acronym.
+    found = [h.path for h in search(archive, "DNP", method="bm25").hits]
+    assert any("2023-03-14_natverk-a" in p for p in found)
+    assert search(archive, "DNP", method="bm25", ranking=DEFAULT_RANKING.without_expansion()).hits == []
+
+
+def test_cli_thesaurus_switch(mini_store) -> None:
+    runner = CliRunner()
+
+    def paths(*flags: str) -> list[str]:
+        out = runner.invoke(main, ["search", "DNP", "--index", str(mini_store), "--method", "bm25", "--json", *flags])
+        assert out.exit_code == 0, out.output
+        return [r["path"] for r in json.loads(out.output)["results"]]
+
+    assert paths() and paths("--thesaurus") == paths()
+    assert paths("--no-thesaurus") == []
