@@ -138,7 +138,7 @@ def summary(sizes: dict[int, dict], ingest: dict | None) -> str:
             if both:
                 checks.append(f"peak RSS with similar discussions and people at {size:,}: {both:.0f} MiB "
                               f"(target 2048): {'met' if both <= 2048 else 'NOT met'}")
-            for name in ("similar_discussions", "people_finder"):
+            for name in ("similar_discussions", "similar_to_text", "people_finder"):
                 entry = r["serve"].get(name)
                 if isinstance(entry, dict):
                     checks.append(f"{name} at {size:,}: first call {entry['first_call_s']} s, p95 {entry['p95']:.0f} ms "

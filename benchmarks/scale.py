@@ -127,7 +127,8 @@ def serve(args: argparse.Namespace) -> None:
 
     latency["similar_vector_only"] = timed(similar_vector, list(sources))
     rss = {"after_open": rss_open, "peak_after_search": peak_rss_mib()}
-    extra = {"similar_discussions": _similar(archive, sources[:40]), "people_finder": _people(archive, texts[:30])}
+    extra = {"similar_discussions": _similar(archive, sources[:40]),
+             "similar_to_text": _similar_text(archive, texts[:30]), "people_finder": _people(archive, texts[:30])}
     rss["peak_after_similar_and_people"] = peak_rss_mib()
     if not args.skip_trends:  # last: trends and themes build a term index of every chunk
         extra["trends"] = _trends(archive)
@@ -162,6 +163,14 @@ def _similar(archive, rows: np.ndarray) -> dict | str:
     ids = [c.chunk_id for c in archive.meta.chunks_by_rows([int(r) for r in rows]).values()]
     return {"function": "index.similar.similar_to_chunk(k=10)",
             **_first_then_timed(lambda cid: similar_to_chunk(archive, cid, k=10), ids)}
+
+
+def _similar_text(archive, texts: list[str]) -> dict:
+    """index.similar.similar_to_text: a short pasted text, embedded as a query."""
+    from index.similar import similar_to_text
+
+    return {"function": "index.similar.similar_to_text(k=10)",
+            **_first_then_timed(lambda q: similar_to_text(archive, q, k=10), texts)}
 
 
 def _people(archive, texts: list[str]) -> dict | str:

@@ -46,8 +46,9 @@ BLOCK_ROWS = 65_536
 #: Approximate kinds read stored rows with pread in up to this many runs of consecutive rows
 #: (re-ranking, small filters, full scans); beyond it through the memory map. Touching a
 #: memory-mapped row maps about 64 KiB around it into the process (the kernel's fault-around):
-#: at 1M chunks, re-ranking alone grew the resident size by 400 MiB in 20 queries.
-PREAD_MAX_RUNS = 512
+#: at 1M chunks, re-ranking alone grew the resident size by 400 MiB in 20 queries. Similar
+#: discussions re-rank 600 candidates (k=200); at 512 runs their 40 queries mapped 0.7 GiB.
+PREAD_MAX_RUNS = 2048
 HNSW_EF_SEARCH = 512
 
 
