@@ -14,7 +14,7 @@ import yaml
 from index.analysis import SwedishAnalyzer
 from index.archive import Archive
 from index.lexical import LexicalIndex
-from index.search import _WORD, DEFAULT_RANKING, RRF_K, Ranking, search
+from index.search import DEFAULT_RANKING, RRF_K, Ranking, search
 
 
 @dataclass(frozen=True)
@@ -101,20 +101,23 @@ def evaluate(archive: Archive, questions: Sequence[Question],
     if methods is None:
         plain = without_compounds(archive)
         untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0)
-        bare = DEFAULT_RANKING.without_expansion()
-        untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0, short_expansion_weight=0.0)
+        bare = DEFAULT_RANKING.without_expansion().uniform()
+        untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0).without_expansion().uniform()
+        expanded = replace(bare, short_expansion_weight=DEFAULT_RANKING.short_expansion_weight)
         methods = {
             "bm25 (stemmer only)": (plain, _runner("bm25", bare)),
             "bm25 + compounds": (archive, _runner("bm25", bare)),
-            "bm25 + compounds + thesaurus for keyword queries": (archive, _runner("bm25")),
+            "bm25 + compounds + thesaurus for keyword queries": (archive, _runner("bm25", expanded)),
             "dense (e5)": (archive, _runner("dense")),
             "hybrid, RRF k=60 equal weights, stemmer only": (plain, _runner("hybrid", untuned)),
             "hybrid, RRF k=60 equal weights + compounds": (archive, _runner("hybrid", untuned)),
             "hybrid, tuned fusion, stemmer only": (plain, _runner("hybrid", bare)),
             "hybrid, tuned fusion + compounds": (archive, _runner("hybrid", bare)),
-            "hybrid, tuned fusion + compounds + thesaurus for keyword queries (default)":
+            "hybrid, tuned fusion + compounds + thesaurus for keyword queries":
+                (archive, _runner("hybrid", expanded)),
+            "hybrid, tuned fusion + compounds + keyword-query rules (thesaurus, dense weight 0.5) (default)":
                 (archive, _runner("hybrid")),
-            "hybrid, tuned fusion + compounds + thesaurus for every query":
+            "hybrid, default + thesaurus for sentences too":
                 (archive, _runner("hybrid", DEFAULT_RANKING.expanding_all())),
             "hybrid, default + document aggregation":
                 (archive, _runner("hybrid", replace(DEFAULT_RANKING, doc_decay=0.3))),
@@ -142,7 +145,7 @@ def subset(scores: Sequence[MethodScore], qids: set[str]) -> list[MethodScore]:
 
 def is_keyword_query(question: Question) -> bool:
     """A short query as users type them ("DNP", "AI fusk"), as opposed to a sentence."""
-    return len(_WORD.findall(question.query)) <= DEFAULT_RANKING.short_query_words
+    return DEFAULT_RANKING.is_keyword_query(question.query)
 
 
 def format_table(scores: Sequence[MethodScore], questions: int) -> str:

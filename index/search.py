@@ -64,11 +64,13 @@ class Ranking:
 
     benchmarks/tune_retrieval.py measured a grid on the labeled questions (see
     benchmarks/RESULTS.md): RRF with k=20 and the dense ranking weighted 1.5 gave the best
-    nDCG@10 (and held up on held-out folds, benchmarks/recall_study.py). Thesaurus expansion
-    lowered nDCG@10 on questions written as sentences but raised it on keyword queries
-    (nDCG@10 0.715 -> 0.789 on the labeled ones), so it is on for queries of at most
-    ``short_query_words`` words and off for longer ones (``expansion_weight``; `--thesaurus`
-    expands every query). Document aggregation lowered nDCG@10 and is off.
+    nDCG@10 on questions written as sentences (and held up on held-out folds,
+    benchmarks/recall_study.py). Keyword queries of at most ``short_query_words`` words
+    ("DNP", "AI fusk") behave differently: thesaurus expansion raised their nDCG@10 from
+    0.715 to 0.790 and a dense weight of 0.5 to 0.843 (both halves of them agreed), while
+    expansion lowered it on sentences. So keyword queries get ``short_expansion_weight``
+    and ``short_dense_weight``; sentences are not expanded (`--thesaurus` expands every
+    query). Document aggregation lowered nDCG@10 and is off.
 
     Attributes:
         rrf_k: Reciprocal rank fusion constant: score = sum of weight / (rrf_k + rank).
@@ -78,6 +80,7 @@ class Ranking:
             the user's own words, for queries longer than ``short_query_words`` (0: none).
         short_expansion_weight: The same share for keyword queries of at most
             ``short_query_words`` words.
+        short_dense_weight: The dense weight for keyword queries (None: ``dense_weight``).
         short_query_words: The longest query, in words, that counts as a keyword query.
         doc_decay: When results are collapsed per document, a document scores its best
             chunk plus doc_decay times its second, doc_decay squared times its third, and so
@@ -89,13 +92,24 @@ class Ranking:
     lexical_weight: float = 1.0
     expansion_weight: float = 0.0
     short_expansion_weight: float = 1.0
+    short_dense_weight: float | None = 0.5
     short_query_words: int = 4
     doc_decay: float = 0.0
 
-    def expansion_for(self, query: str) -> float:
-        """The thesaurus weight for a query: keyword queries get ``short_expansion_weight``."""
-        short = len(_WORD.findall(query)) <= self.short_query_words
-        return self.short_expansion_weight if short else self.expansion_weight
+    def is_keyword_query(self, query: str) -> bool:
+        """A query of at most ``short_query_words`` words ("1:1" and "PUB-avtal" count as one)."""
+        return len(_WORD.findall(query)) <= self.short_query_words
+
+    def for_query(self, query: str) -> Ranking:
+        """The settings that apply to one query: a keyword query gets the short_* values."""
+        if not self.is_keyword_query(query):
+            return self
+        dense = self.dense_weight if self.short_dense_weight is None else self.short_dense_weight
+        return replace(self, dense_weight=dense, expansion_weight=self.short_expansion_weight)
+
+    def uniform(self) -> Ranking:
+        """These settings without the keyword-query rules: every query treated alike."""
+        return replace(self, short_expansion_weight=self.expansion_weight, short_dense_weight=None)
 
     def expanding_all(self, weight: float = 0.3) -> Ranking:
         """These settings with every query expanded (`--thesaurus`); keyword queries keep their weight."""
@@ -165,6 +179,7 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
     """Like ``rank_rows``, over the rows a boolean mask allows (None: all rows)."""
     if method not in METHODS:
         raise ConfigError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
+    ranking = ranking.for_query(query)
     rankings: list[np.ndarray] = []
     weights: list[float] = []
     scores: dict[int, float] = {}
@@ -176,7 +191,7 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
         weights.append(ranking.dense_weight)
         scores = dict(zip(rows.tolist(), sims.tolist()))
     if method in ("hybrid", "bm25") and archive.lexical.size:
-        bm = lexical_scores(archive, query, mask, ranking.expansion_for(query) if expand else 0.0)
+        bm = lexical_scores(archive, query, mask, ranking.expansion_weight if expand else 0.0)
         top = _top_k(bm, depth)
         rows = top[bm[top] > 0]
         rankings.append(rows)

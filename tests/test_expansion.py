@@ -1,4 +1,4 @@
-"""Thesaurus expansion in search: on for keyword queries, off for sentences, switchable."""
+"""Keyword-query rules in search: thesaurus expansion and dense weight per query kind, switchable."""
 
 from __future__ import annotations
 
@@ -24,18 +24,25 @@ def archive(mini_store, hash_embedder):
     ("vad sa nätverket om DNP och provplattformen?", False),
 ])
 def test_keyword_queries_are_expanded_and_sentences_not(query: str, short: bool) -> None:
-    expected = DEFAULT_RANKING.short_expansion_weight if short else DEFAULT_RANKING.expansion_weight
-    assert DEFAULT_RANKING.expansion_for(query) == expected
-    assert DEFAULT_RANKING.short_expansion_weight > 0 and DEFAULT_RANKING.expansion_weight == 0
+    applied = DEFAULT_RANKING.for_query(query)
+    assert DEFAULT_RANKING.is_keyword_query(query) == short
+    if short:
+        assert applied.expansion_weight == DEFAULT_RANKING.short_expansion_weight > 0
+        assert applied.dense_weight == DEFAULT_RANKING.short_dense_weight
+    else:
+        assert applied == DEFAULT_RANKING and applied.expansion_weight == 0
 
 
-def test_switching_expansion_on_and_off() -> None:
+def test_switching_the_rules_on_and_off() -> None:
+    sentence = "en lång fråga om hur kommunerna gjorde med proven"
     everywhere = DEFAULT_RANKING.expanding_all(0.3)
-    assert everywhere.expansion_for("en lång fråga om hur kommunerna gjorde med proven") == 0.3
-    assert everywhere.expansion_for("DNP") == DEFAULT_RANKING.short_expansion_weight
+    assert everywhere.for_query(sentence).expansion_weight == 0.3
+    assert everywhere.for_query("DNP").expansion_weight == DEFAULT_RANKING.short_expansion_weight
     nowhere = DEFAULT_RANKING.without_expansion()
-    assert nowhere.expansion_for("DNP") == 0 and nowhere.expansion_for("en mening med många ord i sig") == 0
-    assert Ranking(short_query_words=1).expansion_for("AI fusk") == 0
+    assert nowhere.for_query("DNP").expansion_weight == 0 and nowhere.for_query(sentence).expansion_weight == 0
+    alike = DEFAULT_RANKING.uniform()
+    assert alike.for_query("DNP").dense_weight == alike.for_query(sentence).dense_weight == DEFAULT_RANKING.dense_weight
+    assert Ranking(short_query_words=1).for_query("AI fusk").expansion_weight == 0
 
 
 def test_acronym_finds_written_out_form_only_with_expansion(archive) -> None:
