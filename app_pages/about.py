@@ -8,6 +8,7 @@ from datetime import datetime
 import streamlit as st
 
 from app_pages.common import build_index_ui, current_archive, esc, type_label
+from app_pages.reasons import swedish_reason
 
 
 def about_page() -> None:
@@ -60,7 +61,8 @@ def skipped_ui(skipped: list[dict]) -> None:
         return
     st.write(f"{len(skipped)} {'fil' if len(skipped) == 1 else 'filer'} kunde inte läsas och finns inte i "
              "sökningen. Rätta eller ersätt filen och läs in igen.")
-    st.table([{"Fil": s["path"], "Orsak": s["reason"]} for s in skipped])
+    st.table([{"Fil": s["path"], "Orsak": swedish_reason(s["reason"]), "Detaljer (från inläsningen)": s["reason"]}
+              for s in skipped])
 
 
 def readable_time(value: str | None) -> str:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from app_pages.common import (add_documents, build_index_ui, corpus_path, current_archive,
                               store_ingest_config, type_label)
+from app_pages.reasons import explained
 from ingest.errors import ArkivError
 from ingest.models import DOC_TYPES
 from ingest.readers import SUPPORTED_SUFFIXES
@@ -87,7 +88,7 @@ def upload_page() -> None:
         with st.expander(file.name, expanded=True):
             if "error" in found:
                 refused += 1
-                st.error(f"Filen kan inte läggas till: {found['error']}")
+                st.error(f"Filen kan inte läggas till: {explained(found['error'])}")
                 continue
             meta = metadata_ui(index, found, archive.networks())
             if meta is None:
@@ -112,7 +113,7 @@ def add_ui(uploads: list[tuple[str, bytes, UploadMeta]], overwrite: bool) -> Non
         report, saved = add_documents(uploads, overwrite=overwrite, on_progress=progress)
     except ArkivError as exc:
         bar.empty()
-        st.error(f"Inget lades till, arkivet är oförändrat: {exc}")
+        st.error(f"Inget lades till, arkivet är oförändrat: {explained(str(exc))}")
         return
     bar.progress(1.0, text="Klart.")
     archive = current_archive()

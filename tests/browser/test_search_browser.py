@@ -81,6 +81,7 @@ def test_about_page_counts_documents_and_lists_skipped_files(page, app_url, docu
     expect(metric).to_contain_text(str(len(documents)))
     expect(page.get_by_role("heading", name="Överhoppade filer")).to_be_visible()
     expect(page.locator("table", has_text="trasig.pdf")).to_be_visible()
+    expect(page.locator("table", has_text="Filen är skadad och kunde inte läsas")).to_be_visible()
     no_exception(page)
 
 
