@@ -45,6 +45,9 @@ def search_page() -> None:
         understood_ui(result.understood)
         if result.understood.is_who:
             who_answer_ui(archive, query, result.understood, filters)
+    if result.expanded:
+        st.caption("Sökte också på " + ", ".join(f"”{esc(t)}”" for t in result.expanded)
+                   + " (synonymer och förkortningar ur arkivets tesaurus)")
     spelling_ui(archive, query)
     if not result.hits:
         no_results_ui(query, values)

@@ -207,6 +207,8 @@ def search_cmd(query, index_dir, k, queries, method, no_collapse, thesaurus, dat
             _echo_json(result.to_json())
             continue
         click.echo(f"{len(result.hits)} results for {line!r} in {result.took_ms:.0f} ms")
+        if result.expanded:
+            click.echo(f"also searched for (thesaurus): {', '.join(result.expanded)}")
         for number, hit in enumerate(result.hits, start=1):
             _render_hit(number, hit)
         if not result.hits:

@@ -40,6 +40,8 @@ class SearchResult:
         filters: The filters in effect (dates read from the query included), as plain values.
         understood: What the query said besides its theme (dates, quoted phrases, a
             who-question), or None when understanding was switched off.
+        expanded: Thesaurus terms the lexical side also searched for (empty when the query
+            was not expanded).
     """
 
     query: str
@@ -48,6 +50,7 @@ class SearchResult:
     method: str = "hybrid"
     filters: dict = field(default_factory=dict)
     understood: QueryUnderstanding | None = None
+    expanded: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The CLI's JSON contract: query, took_ms and results best first (plus what was understood)."""
@@ -55,6 +58,8 @@ class SearchResult:
                 "results": [h.to_json() for h in self.hits]}
         if self.understood is not None and self.understood.changed:
             data["understood"] = self.understood.to_json()
+        if self.expanded:
+            data["expanded"] = self.expanded
         return data
 
 
@@ -259,8 +264,10 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
         hit.more = [_hit(archive, chunks[r], s, text, snippet=False) for r, s in extras[row]]
         hit.sources = [_source(archive, chunks[r]) for r in twins.get(row, [])]
         hits.append(hit)
+    expanded = (expansion_terms(text) if expand and method != "dense" and ranking.for_query(text).expansion_weight > 0
+                else [])
     took = (time.perf_counter() - started) * 1000
-    return SearchResult(query, took, hits, method, _filters_json(filters), understood)
+    return SearchResult(query, took, hits, method, _filters_json(filters), understood, expanded)
 
 
 #: Two passages whose word trigrams overlap this much (Jaccard) are the same passage.

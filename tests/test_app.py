@@ -112,3 +112,13 @@ def test_people_page_lists_presenters_with_downloads(app_env):
     assert not at.exception
     assert "Helena Welén" in _markdown(at) + " ".join(link.proto.label for link in at.get("page_link"))
     assert "Ladda ned listan (CSV)" in [b.label for b in at.get("download_button")]
+
+
+def test_keyword_query_shows_the_thesaurus_terms_it_added(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = "DNP"
+    at.run()
+    assert not at.exception
+    captions = "\n".join(c.value for c in at.caption)
+    assert "Sökte också på" in captions and "digitala nationella prov" in captions
+    assert "Anteckningar – Nätverk A" in _markdown(at)

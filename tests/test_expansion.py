@@ -62,3 +62,14 @@ def test_cli_thesaurus_switch(mini_store) -> None:
 
     assert paths() and paths("--thesaurus") == paths()
     assert paths("--no-thesaurus") == []
+    shown = runner.invoke(main, ["search", "DNP", "--index", str(mini_store)])
+    assert "also searched for (thesaurus): digitala nationella prov" in shown.output
+
+
+def test_result_says_what_was_added(archive) -> None:
+    keyword = search(archive, "DNP")
+    assert "digitala nationella prov" in keyword.expanded
+    assert keyword.to_json()["expanded"] == keyword.expanded
+    sentence = search(archive, "vad sa nätverket om DNP och provplattformen förra året?")
+    assert sentence.expanded == [] and "expanded" not in sentence.to_json()
+    assert search(archive, "DNP", method="dense").expanded == []
