@@ -7,7 +7,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from app_pages.common import build_index_ui, current_archive, esc, type_label
+from app_pages.common import esc, type_label
+from app_pages.state import build_index_ui, current_archive
 from app_pages.reasons import swedish_reason
 
 

@@ -1,42 +1,21 @@
-"""What the app's pages share: cached archive and embedder, escaping, filters and result cards."""
+"""What the app's pages show alike: escaping, spelling help, filters and result cards.
+
+The shared archive and ingests are in ``app_pages.state``, the URL state in ``app_pages.urls``.
+"""
 
 from __future__ import annotations
 
 import difflib
 import html
-import os
 import re
 from collections import Counter
-from pathlib import Path
 
 import streamlit as st
 
+from app_pages.urls import document_link_params, search_state, seed_from_url
 from index.archive import Archive
-from index.build import IngestReport, ingest
 from index.snippets import split_marks
-from index.storage import Manifest, current_generation, generation_token
-from ingest.config import IngestConfig
-from ingest.embedding import load_embedder
-from ingest.errors import ArkivError, UnreadableFileError
 from ingest.models import DOC_TYPE_LABELS, DOC_TYPES
-from ingest.uploads import SavedFile, UploadMeta, check_upload, prune_folders, save_upload, undo_saves
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def store_path() -> Path:
-    """The index store: $ARKIV_INDEX, else data/index beside the app."""
-    return Path(os.environ.get("ARKIV_INDEX") or ROOT / "data" / "index")
-
-
-def corpus_path() -> Path:
-    """The folder the index is built from on first start: $ARKIV_CORPUS, else corpus/."""
-    return Path(os.environ.get("ARKIV_CORPUS") or ROOT / "corpus")
-
-
-def embedder_spec() -> str:
-    """The embedder for a first build: $ARKIV_EMBEDDER, else the default e5 model."""
-    return os.environ.get("ARKIV_EMBEDDER") or IngestConfig.embedder
 
 CSS = """
 <style>
@@ -64,39 +43,6 @@ a:focus-visible, button:focus-visible { outline: 2px solid #1d4ed8; outline-offs
 }
 </style>
 """
-
-
-@st.cache_resource(show_spinner="Laddar språkmodellen …")
-def shared_embedder(name: str):
-    """The embedding model, loaded once per process and shared by all sessions (it holds a lock)."""
-    return load_embedder(name)
-
-
-@st.cache_resource(show_spinner="Öppnar arkivet …", max_entries=2)
-def shared_archive(store: str, generation: str):
-    """The opened index of one generation; a new generation gives a new cache entry.
-
-    An ingest writes a new generation beside the live one and switches CURRENT only when it
-    is complete, so sessions keep searching this one meanwhile; the next rerun after the
-    switch sees a new token and opens the new one. The previous entry stays cached (and its
-    files on disk) so a search already running on it can finish.
-    """
-    gen = current_generation(Path(store))
-    manifest = Manifest.load(gen) if gen else None
-    return Archive.open(Path(store), shared_embedder(manifest.embedder) if manifest else None)
-
-
-def current_archive() -> Archive | None:
-    """The live archive, or None when no index exists yet (checked on every rerun: one small file read)."""
-    token = generation_token(store_path())
-    if token is None:
-        return None
-    try:
-        return shared_archive(str(store_path()), token)
-    except ArkivError:
-        # The generation was replaced between reading CURRENT and opening it: open the new one.
-        token = generation_token(store_path())
-        return shared_archive(str(store_path()), token) if token else None
 
 
 def esc(text: str | None) -> str:
@@ -195,97 +141,6 @@ def type_label(doc_type: str) -> str:
     return DOC_TYPE_LABELS.get(doc_type, doc_type)
 
 
-def build_index_ui() -> None:
-    """Build the index from the corpus folder on first start, with a progress bar."""
-    corpus = corpus_path()
-    if not corpus.is_dir():
-        st.warning(f"Arkivet har inget index och mappen `{corpus}` finns inte. "
-                   "Lägg dokument där eller ange ARKIV_CORPUS, och läs in dem med `arkiv ingest`.")
-        return
-    st.info(f"Arkivet har inget index ännu. Det byggs nu från dokumenten i `{corpus}`; "
-            "det tar någon minut första gången.")
-    try:
-        run_ingest([corpus])
-    except ArkivError as exc:
-        st.error(f"Indexet kunde inte byggas: {exc}")
-        return
-    st.rerun()
-
-
-def run_ingest(paths: list[Path]) -> None:
-    bar = st.progress(0.0, text="Läser dokument …")
-    labels = {"read": "Läser dokument", "embed": "Skapar vektorer", "index": "Bygger index"}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{labels.get(stage, stage)} … {done}/{total}")
-
-    spec = embedder_spec()
-    report = ingest(paths, store_path(), IngestConfig(embedder=spec), embedder=shared_embedder(spec),
-                    on_progress=progress)
-    bar.progress(1.0, text=f"Klart: {report.documents} dokument, {report.chunks} textavsnitt.")
-
-
-def store_ingest_config() -> IngestConfig:
-    """Settings for an ingest from the app: the live index's embedder and chunking, else the defaults."""
-    gen = current_generation(store_path())
-    if gen is None:
-        return IngestConfig(embedder=embedder_spec())
-    manifest = Manifest.load(gen)
-    chunking = manifest.chunking
-    return IngestConfig(embedder=manifest.embedder, chunk_tokens=chunking.get("chunk_tokens", 256),
-                        chunk_overlap=chunking.get("chunk_overlap", 32),
-                        index_attendance=chunking.get("index_attendance", True))
-
-
-def add_documents(uploads: list[tuple[str, bytes, UploadMeta]], overwrite: bool = False,
-                  on_progress=None) -> tuple[IngestReport, list[SavedFile]]:
-    """Save uploads into the corpus (``uppladdat/<network>/``) and ingest them; all or nothing.
-
-    Every file is checked before any is written. When the ingest fails, or any file is
-    skipped by it, the written files are removed (replaced ones restored) and the index is
-    left as it was.
-
-    Raises:
-        ArkivError: naming the file and the problem; nothing was added.
-    """
-    config = store_ingest_config()
-    checked = [(check_upload(name, data, config.max_file_mb), data, meta) for name, data, meta in uploads]
-    corpus = corpus_path()
-    saved: list[SavedFile] = []
-    try:
-        for name, data, meta in checked:
-            saved.append(save_upload(corpus, name, data, meta, overwrite))
-        folders = sorted({item.path.parent for item in saved})
-        embedder = shared_embedder(config.embedder)
-        report = ingest(folders, store_path(), config, embedder=embedder, on_progress=on_progress)
-        failed = [(path, reason) for path, reason in report.skipped
-                  if any(item.path.as_posix().endswith("/" + path) for item in saved)]
-        if failed:
-            undo_saves(saved, prune=False)
-            saved = []
-            ingest(folders, store_path(), config, embedder=embedder)  # the index as it was before
-            prune_folders(folders)
-            raise UnreadableFileError(f"{failed[0][0]}: {failed[0][1]}")
-    except BaseException:
-        undo_saves(saved)
-        raise
-    return report, saved
-
-
-def seed_from_url(key: str, value) -> None:
-    """Give the keyed widget ``key`` the URL's ``value`` on a fresh load or when a link changed the URL.
-
-    Widgets whose default comes straight from the URL change identity whenever the URL
-    changes, and then drop what was typed next (every other search was lost). Keyed widgets
-    keep their value; this puts the URL's value in only when the URL's parameter differs
-    from what this session last wrote there (see ``sync_params``).
-    """
-    raw = tuple(st.query_params.get_all(key))
-    if key not in st.session_state or st.session_state.get(f"_url_{key}") != raw:
-        st.session_state[key] = value
-        st.session_state[f"_url_{key}"] = raw
-
-
 def filters_ui(archive: Archive) -> dict:
     """The sidebar filters; returns their values (also kept in the URL)."""
     params = st.query_params
@@ -316,28 +171,6 @@ def _index_of(options: list, value) -> int:
         if str(option) == str(value):
             return i
     return 0
-
-
-#: The URL parameters that make up a search: carried to a document and back, so both can be shared.
-SEARCH_KEYS = ("q", "from", "to", "network", "type", "person", "org")
-
-
-def search_state() -> dict[str, str | list[str]]:
-    """The search's query and filters as they stand in the URL."""
-    state: dict[str, str | list[str]] = {}
-    for key in SEARCH_KEYS:
-        values = st.query_params.get_all(key)
-        if values:
-            state[key] = values if key in ("network", "type") else values[0]
-    return state
-
-
-def document_link_params(doc_id: str, chunk_id: str | None = None) -> dict[str, str | list[str]]:
-    """URL parameters that open a document (at a hit) and remember the search that led there."""
-    params: dict[str, str | list[str]] = {**search_state(), "doc": doc_id}
-    if chunk_id:
-        params["chunk"] = chunk_id
-    return params
 
 
 def hit_meta_html(date: str | None, doc_type: str, network: str | None, where: str = "") -> str:
@@ -406,37 +239,3 @@ def speaker_links(archive: Archive, hit) -> list[CardLink]:
     return [("app_pages/people.py", name, ":material/person:", {"person": name}) for name in names]
 
 
-def set_url_param(key: str, value: str | list[str] | None) -> None:
-    """Put a value in the URL (None or empty removes it) and remember it for ``seed_from_url``.
-
-    Pages that keep a keyed widget in the URL write it with this, so the next run does not
-    mistake the page's own write for a followed link and overwrite what was typed since.
-    """
-    values = [value] if isinstance(value, str) else list(value or [])
-    values = [v for v in values if v]
-    if values and st.query_params.get_all(key) != values:
-        st.query_params[key] = values if len(values) > 1 else values[0]
-    elif not values and key in st.query_params:
-        del st.query_params[key]
-    st.session_state[f"_url_{key}"] = tuple(st.query_params.get_all(key))
-
-
-def sync_params(query: str, values: dict) -> None:
-    """Keep the query and filters in the URL so a search can be shared as a link."""
-    set_url_param("q", query.strip() or None)
-    for key in ("from", "to", "person", "org", "network", "type"):
-        set_url_param(key, values[key])
-    publish_url()
-
-
-def publish_url() -> None:
-    """Make the address bar show this run's parameters.
-
-    A link to the page the reader is already on (st.page_link with query_params, e.g. "Menade
-    du") changes st.query_params for the run but leaves the old address in the browser, so a
-    reload or a shared link would bring back the old search. Setting any parameter sends the
-    whole query string; the browser ignores it when the address already matches.
-    """
-    for key in st.query_params:
-        st.query_params[key] = st.query_params.get_all(key)
-        return

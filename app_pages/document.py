@@ -6,7 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import build_index_ui, current_archive, esc, hit_meta_html, marked_html, search_state
+from app_pages.common import esc, hit_meta_html, marked_html
+from app_pages.state import build_index_ui, current_archive
+from app_pages.urls import search_state
 from index.archive import Archive
 from index.snippets import MARK, mark_terms
 from ingest.models import Document, Section

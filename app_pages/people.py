@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (build_index_ui, current_archive, downloads_ui, esc, hit_meta_html, publish_url,
-                              seed_from_url, type_label)
+from app_pages.common import downloads_ui, esc, hit_meta_html, type_label
+from app_pages.state import build_index_ui, current_archive
+from app_pages.urls import publish_url, seed_from_url
 from index.archive import Archive
 from index.export import people_rows
 from index.filters import make_filters

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (build_index_ui, current_archive, downloads_ui, empty_query_ui, esc, filters_ui,
-                              no_results_ui, result_card, seed_from_url, speaker_links, spelling_ui, sync_params)
+from app_pages.common import (downloads_ui, empty_query_ui, esc, filters_ui, no_results_ui, result_card, speaker_links,
+                              spelling_ui)
+from app_pages.state import build_index_ui, current_archive
+from app_pages.urls import seed_from_url, sync_params
 from app_pages.people import people_cards
 from index.archive import Archive, Filters
 from index.filters import make_filters

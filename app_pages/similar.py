@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import build_index_ui, current_archive, esc, hit_meta_html, marked_html
+from app_pages.common import esc, hit_meta_html, marked_html
+from app_pages.state import build_index_ui, current_archive
 from index.archive import Archive
 from index.export import rows_to_csv, similar_rows
 from index.similar import SimilarResult, similar_to_chunk, similar_to_document, similar_to_text

@@ -6,8 +6,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (build_index_ui, current_archive, esc, hit_meta_html, marked_html, seed_from_url,
-                              set_url_param, type_label)
+from app_pages.common import esc, hit_meta_html, marked_html, type_label
+from app_pages.state import build_index_ui, current_archive
+from app_pages.urls import seed_from_url, set_url_param
 from index.archive import Archive, Filters
 from index.export import rows_to_csv, theme_rows, trend_document_rows, trend_rows
 from index.themes import find_themes, theme_sections

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import (add_documents, build_index_ui, corpus_path, current_archive,
-                              store_ingest_config, type_label)
+from app_pages.common import type_label
+from app_pages.state import add_documents, build_index_ui, corpus_path, current_archive, store_ingest_config
 from app_pages.reasons import explained
 from ingest.errors import ArkivError
 from ingest.models import DOC_TYPES

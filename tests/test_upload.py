@@ -126,7 +126,7 @@ def app_store(corpus_copy, tmp_path, hash_embedder, monkeypatch):
 
 
 def test_added_documents_are_found_right_after(app_store, corpus_copy):
-    from app_pages.common import add_documents
+    from app_pages.state import add_documents
 
     stages = []
     report, saved = add_documents([("robot.md", MINUTES, UploadMeta(network="natverk-a"))],
@@ -140,7 +140,7 @@ def test_added_documents_are_found_right_after(app_store, corpus_copy):
 
 
 def test_a_failed_ingest_leaves_corpus_and_index_as_they_were(app_store, corpus_copy):
-    from app_pages.common import add_documents
+    from app_pages.state import add_documents
 
     gen = current_generation(app_store)
     with WriterLock(app_store):  # another ingest is running
@@ -151,7 +151,7 @@ def test_a_failed_ingest_leaves_corpus_and_index_as_they_were(app_store, corpus_
 
 
 def test_an_upload_the_ingest_cannot_read_is_undone(app_store, corpus_copy):
-    from app_pages.common import add_documents
+    from app_pages.state import add_documents
 
     documents = {d["doc_id"] for d in Archive.open(app_store).documents}
     broken = _docx(body=b"<not xml")  # passes the type check, fails to read
