@@ -143,9 +143,21 @@ def guess_doc_type(rel_path: str, parsed: ParsedFile) -> str:
     return "other"
 
 
+#: The corpus folder that files added in the app go to, one subfolder per network, and the
+#: subfolder of uploads whose network is not known.
+UPLOAD_DIR = "uppladdat"
+UNKNOWN_NETWORK = "okänt"
+
+
 def guess_network(rel_path: str) -> str | None:
-    """The network from the path: its first folder (not a year), else the file name's slug."""
+    """The network from the path: its first folder (not a year), else the file name's slug.
+
+    Under the upload folder the network is the next folder ("uppladdat/gr-digitalisering/x.pdf");
+    "uppladdat/okänt/" holds uploads of no known network.
+    """
     parts = PurePosixPath(rel_path).parts
+    if len(parts) > 2 and parts[0] == UPLOAD_DIR:
+        parts = parts[1:] if parts[1] != UNKNOWN_NETWORK else parts[-1:]
     if len(parts) > 1 and not re.fullmatch(r"(19|20)\d\d", parts[0]):
         return parts[0]
     stem = PurePosixPath(rel_path).stem

@@ -20,16 +20,12 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from ingest.errors import ConfigError, UnreadableFileError, UnsupportedFileError
-from ingest.metadata import Metadata, extract_metadata, guess_network
+from ingest.metadata import UNKNOWN_NETWORK, UPLOAD_DIR, Metadata, extract_metadata, guess_network
 from ingest.models import DOC_TYPES, ParsedFile
 from ingest.pipeline import SIDECAR_SUFFIX
 from ingest.readers import SUPPORTED_SUFFIXES
 from ingest.worker import shared_reader
 
-#: The folder of the corpus that uploads go to, one subfolder per network.
-UPLOAD_DIR = "uppladdat"
-#: The network folder of an upload whose network is not known.
-UNKNOWN_NETWORK = "okänt"
 #: Longest file name stem kept (file systems allow 255 bytes; UTF-8 letters take two).
 MAX_STEM = 120
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -168,8 +164,6 @@ def probe_upload(name: str, data: bytes, timeout_s: float) -> tuple[ParsedFile, 
     guessed = guess_network(name)
     rel = f"{UPLOAD_DIR}/{guessed or UNKNOWN_NETWORK}/{name}"
     meta = extract_metadata(parsed, rel, {"network": guessed} if guessed else None)
-    if meta.network == UPLOAD_DIR:
-        meta = Metadata(meta.title, meta.date, meta.date_source, meta.doc_type, None, meta.presenters, meta.notes)
     return parsed, meta
 
 

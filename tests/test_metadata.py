@@ -236,3 +236,13 @@ def test_bad_sidecar_date_is_ignored_with_a_note():
 
 def test_empty_sidecar_changes_nothing():
     assert extract_metadata(MINUTES, REL, {}) == extract_metadata(MINUTES, REL, None)
+
+
+@pytest.mark.parametrize("rel, network", [
+    ("uppladdat/gr-digitalisering/anteckningar.pdf", "gr-digitalisering"),
+    ("uppladdat/okänt/anteckningar.pdf", None),
+    ("uppladdat/okänt/2024-03-12_md-digitalisering_anteckningar.pdf", "md-digitalisering"),
+    ("uppladdat/anteckningar.pdf", "uppladdat"),
+])
+def test_network_of_uploads(rel: str, network: str | None) -> None:
+    assert guess_network(rel) == network

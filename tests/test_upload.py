@@ -139,6 +139,17 @@ def test_added_documents_are_found_right_after(app_store, corpus_copy):
     assert archive.stats()["documents"] == 6
 
 
+def test_an_upload_of_no_known_network_has_no_network(app_store, corpus_copy):
+    from app_pages.state import add_documents
+
+    report, _ = add_documents([("robot.md", MINUTES, UploadMeta())])
+    assert report.added == ["uppladdat/okänt/robot.md"]
+    archive = Archive.open(app_store)
+    (doc,) = [d for d in archive.documents if d["path"] == "uppladdat/okänt/robot.md"]
+    assert doc["network"] is None
+    assert "uppladdat" not in archive.networks() and "okänt" not in archive.networks()
+
+
 def test_a_failed_ingest_leaves_corpus_and_index_as_they_were(app_store, corpus_copy):
     from app_pages.state import add_documents
 
