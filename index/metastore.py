@@ -144,6 +144,26 @@ class MetaStore:
                           "documents.path AS path, documents.network AS network, documents.doc_type AS doc_type "
                           "FROM people JOIN documents USING (doc_id)")
 
+    def people_names(self) -> list[str]:
+        """Every distinct name of the people table (read from its index)."""
+        return [r[0] for r in self.query("SELECT DISTINCT name FROM people")]
+
+    def people_organisations(self) -> list[str]:
+        """Every distinct organisation people are listed with."""
+        return [r[0] for r in self.query("SELECT DISTINCT organisation FROM people WHERE organisation IS NOT NULL")]
+
+    def documents_naming(self, column: str, values: Sequence[str]) -> set[str]:
+        """Ids of documents whose people table holds one of ``values`` in ``column`` (name or organisation)."""
+        if column not in ("name", "organisation"):
+            raise ValueError(f"unknown people column {column!r}; use name or organisation")
+        found: set[str] = set()
+        values = list(values)
+        for start in range(0, len(values), 500):
+            part = values[start:start + 500]
+            sql = f"SELECT DISTINCT doc_id FROM people WHERE {column} IN ({','.join('?' * len(part))})"
+            found.update(r[0] for r in self.query(sql, part))
+        return found
+
     def skipped(self) -> list[tuple[str, str]]:
         return [(r["path"], r["reason"]) for r in self.query("SELECT * FROM skipped ORDER BY path")]
 

@@ -69,3 +69,20 @@ def test_document_frequency_counts_rows_holding_a_token(mini):
     expected = [sum(w in t for t in tokens) for w in words]
     assert mini.lexical.document_frequency(words).tolist() == expected
     assert expected[0] > 0 and expected[-1] == 0
+
+
+@pytest.mark.parametrize("typed", ["Welen", "Helena Welén", "anna", "Jonas Ekholm", "Nils Nilsson", ""])
+def test_person_filter_equals_the_row_by_row_reference(mini, typed):
+    from index.filters import docs_with_person, name_matches
+
+    rows = mini.meta.all_people()
+    assert docs_with_person(mini, typed) == frozenset(r["doc_id"] for r in rows if name_matches(typed, r["name"]))
+
+
+@pytest.mark.parametrize("typed", ["Skolverket", "Kungälv", "kommun", "SKR", "Ingen Organisation"])
+def test_organisation_filter_equals_the_row_by_row_reference(mini, typed):
+    from index.filters import docs_with_org, org_matches
+
+    rows = mini.meta.all_people()
+    wanted = {r["organisation"] for r in rows if r["organisation"] and org_matches(typed, r["organisation"])}
+    assert docs_with_org(mini, typed) == frozenset(r["doc_id"] for r in rows if r["organisation"] in wanted)
