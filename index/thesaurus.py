@@ -135,13 +135,27 @@ class Thesaurus:
             Terms as written in the file, in group order, without duplicates and without
             terms the query already contains (e.g. "NP" -> ["nationella prov", ...]).
         """
+        return [term for _, alternatives in self.expand_grouped(query) for term in alternatives]
+
+    def expand_grouped(self, query: str) -> list[tuple[str, list[str]]]:
+        """Like :meth:`expand`, kept apart per matched query term: (the term, its extra phrases).
+
+        The term is given as the thesaurus writes it ("AI" for a query that says "ai").
+        Search scores each term's phrases together as one synonym set, so that a word with
+        many synonyms does not outweigh the other words of the query.
+        """
         matched = self.matches(query)
         seen = set(matched)
-        out: list[str] = []
+        out: list[tuple[str, list[str]]] = []
         for key in matched:
+            alternatives: list[str] = []
+            written = key
             for gid in self._terms[key]:
+                written = next((t for t in self.groups[gid] if self._key(t) == key), written)
                 for term in self.groups[gid]:
                     if (term_key := self._key(term)) not in seen:  # also drops inflected repeats
                         seen.add(term_key)
-                        out.append(term)
+                        alternatives.append(term)
+            if alternatives:
+                out.append((written if isinstance(written, str) else " ".join(written), alternatives))
         return out

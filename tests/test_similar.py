@@ -187,19 +187,26 @@ AI_CHEATING = {
 
 @pytest.mark.model
 def test_ai_and_cheating_finds_the_other_meetings(corpus_archive, capsys):
-    """From each of the top 3 hits for "AI och fusk", most similar meetings discussed it too.
+    """From every section about AI and cheating, most similar meetings discussed it too.
 
-    Measured 2026-11-23 (e5, hybrid): 7, 8 and 8 of 10; similarity alone gave 5, 6 and 8.
+    The sources are the sections whose heading names cheating ("fusk"), so this tests
+    similar discussions, not how search ranks a short query.
+
+    Measured 2026-11-23 (e5, hybrid) over the five such sections: 8, 7, 6, 7 and 8 of 10.
     """
     found = []
-    for hit in search(corpus_archive, "AI och fusk", k=3).hits:
-        assert hit.path in AI_CHEATING
-        result = similar_to_chunk(corpus_archive, hit.chunk_id, k=10)
+    chunks = corpus_archive.meta.chunks_by_rows(list(range(corpus_archive.size)))
+    sources = [c for c in chunks.values() if "fusk" in c.section.lower()]
+    assert len(sources) >= 5
+    for source in sources:
+        path = corpus_archive.documents[corpus_archive.doc_pos[source.doc_id]]["path"]
+        assert path in AI_CHEATING
+        result = similar_to_chunk(corpus_archive, source.chunk_id, k=10)
         paths = [h.hit.path for h in result.hits]
-        assert hit.path not in paths and len(paths) == len(set(paths)) == 10
+        assert path not in paths and len(paths) == len(set(paths)) == 10
         found.append(sum(p in AI_CHEATING for p in paths))
         assert len({h.hit.network for h in result.hits if h.hit.path in AI_CHEATING}) >= 2
-        assert any("fusk" in (w.lower() for w in h.shared_terms) for h in result.hits)
+        assert any("fusk" in w.lower() for h in result.hits for w in h.shared_terms)  # fusk, fuskfråga ...
     with capsys.disabled():
         print(f"\nAI-and-cheating meetings among 10 similar, per source hit: {found}")
-    assert min(found) >= 6 and sum(found) >= 20
+    assert min(found) >= 6 and sum(found) >= 7 * len(found) - 1

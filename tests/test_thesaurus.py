@@ -124,3 +124,12 @@ def test_load_current_sees_edits(tmp_path: Path) -> None:
     later = time.time() + 5
     os.utime(path, (later, later))
     assert Thesaurus.load_current(path).expand("NP") == ["nationella prov", "nationellt prov i svenska"]
+
+
+def test_expand_grouped_keeps_each_terms_synonyms_apart(th: Thesaurus) -> None:
+    grouped = th.expand_grouped("AI och NP")
+    assert grouped == [("AI", ["artificiell intelligens", "generativ AI", "ChatGPT", "språkmodell"]),
+                       ("NP", ["nationella prov"])]
+    assert th.expand("AI och NP") == [t for _, terms in grouped for t in terms]
+    assert th.expand_grouped("nationella proven")[0][0] == "nationella prov"  # the term as written
+    assert th.expand_grouped("inget här") == []
