@@ -277,6 +277,12 @@ def test_html_without_main_text_is_unreadable(data):
         read_document(data, "tom.html")
 
 
+def test_html_that_trips_the_parser_is_unreadable_not_a_crash():
+    # Found by the fuzz test: lxml/trafilatura raise a bare AssertionError on this page.
+    with pytest.raises(UnreadableFileError, match="cannot be parsed"):
+        read_document(b"\xe2\x80\xa8<script><!DOCTYPE html>", "x.html")
+
+
 # ---------------------------------------------------------------- decoding
 
 def test_cp1252_fallback_decodes_swedish_letters_and_adds_note():

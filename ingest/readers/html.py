@@ -32,7 +32,7 @@ def read_html(data: bytes, name: str) -> ParsedFile:
         # Only the title is used: extensive=False keeps htmldate from loading dateparser's
         # 200 locales, seconds on the first date-like string a process meets.
         metadata = trafilatura.extract_metadata(text, extensive=False)
-    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - lxml and trafilatura fail in many ways (even AssertionError)
         raise UnreadableFileError(f"{name}: HTML that cannot be parsed ({type(exc).__name__}); skipped") from exc
     if not extracted or not extracted.strip():
         raise UnreadableFileError(f"{name}: no main text found in the HTML page")
