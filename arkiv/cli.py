@@ -10,9 +10,10 @@ from pathlib import Path
 
 import click
 
+from arkiv.options import filter_options
 from ingest.config import DEFAULT_EMBEDDER, IngestConfig
 from ingest.errors import ArkivError
-from ingest.models import DOC_TYPE_LABELS, DOC_TYPES
+from ingest.models import DOC_TYPE_LABELS
 
 DEFAULT_INDEX = "data/index"
 
@@ -131,20 +132,6 @@ def ingest_cmd(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file
 def rebuild_cmd(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, as_json):
     """Rebuild the index from scratch from PATHS (default corpus/), e.g. with another embedder."""
     _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, as_json, True)
-
-
-def filter_options(func):
-    for option in reversed([
-        click.option("--from", "date_from", metavar="DATE", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--to", "date_to", metavar="DATE", help="Latest date (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--network", "networks", multiple=True, help="Network slug; repeat for several."),
-        click.option("--type", "doc_types", multiple=True, type=click.Choice(DOC_TYPES),
-                     help="Document type; repeat for several."),
-        click.option("--person", default=None, help="Only documents where this person appears."),
-        click.option("--org", default=None, help="Only documents where this organisation appears."),
-    ]):
-        func = option(func)
-    return func
 
 
 def build_filters(archive, date_from, date_to, networks, doc_types, person, org):

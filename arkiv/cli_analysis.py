@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ingest.models import DOC_TYPES
+from arkiv.options import scope_options
 
 _index_option = click.option("--index", "index_dir", metavar="DIR", default=None,
                              help="Index folder (default: $ARKIV_INDEX or data/index).")
@@ -36,18 +36,6 @@ def _clean(func):
     return wrapper
 
 
-def _filter_options(func):
-    for option in reversed([
-        click.option("--from", "date_from", metavar="DATE", help="Earliest date (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--to", "date_to", metavar="DATE", help="Latest date (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--network", "networks", multiple=True, help="Network slug; repeat for several."),
-        click.option("--type", "doc_types", multiple=True, type=click.Choice(DOC_TYPES),
-                     help="Document type; repeat for several."),
-    ]):
-        func = option(func)
-    return func
-
-
 def _open(index_dir, date_from=None, date_to=None, networks=(), doc_types=()):
     from index.archive import Archive
     from index.filters import make_filters
@@ -67,7 +55,7 @@ def _open(index_dir, date_from=None, date_to=None, networks=(), doc_types=()):
               help="Most similar first, or newest meeting first.")
 @click.option("--method", type=click.Choice(["hybrid", "dense"]), default="hybrid", show_default=True,
               help="Similarity of meaning fused with shared words (hybrid), or meaning alone.")
-@_filter_options
+@scope_options
 @_json_option
 @_csv_option
 @_clean
@@ -110,7 +98,7 @@ def similar_cmd(chunk_id, doc_id, text, index_dir, k, order, method, date_from, 
 @_index_option
 @click.option("--by", type=click.Choice(["year", "term"]), default="year", show_default=True,
               help="Count per year, or per term (VT = Jan-Jun, HT = Jul-Dec).")
-@_filter_options
+@scope_options
 @click.option("--margin", type=float, default=None,
               help="Similarity above the corpus median a section needs (default 0.05, cosine).")
 @click.option("--lexical-only", is_flag=True, help="Count only sections that use the theme's words or synonyms.")
@@ -161,7 +149,7 @@ def _render_trend(result) -> None:
 @_index_option
 @click.option("-k", "k", default=None, type=click.IntRange(1, 200), help="Number of themes (default: from the corpus size).")
 @click.option("--by", type=click.Choice(["year", "term"]), default="year", show_default=True)
-@_filter_options
+@scope_options
 @click.option("--theme", "theme_id", type=int, default=None, help="List the sections of one theme (its number).")
 @_json_option
 @_csv_option

@@ -63,3 +63,16 @@ def corpus_archive(corpus_store, e5_embedder):
     archive = Archive.open(corpus_store, e5_embedder)
     yield archive
     archive.close()
+
+
+@pytest.fixture()
+def app_env(monkeypatch, mini_store):
+    """The environment app.py needs to serve the mini corpus's index with the fake embedder."""
+    monkeypatch.setenv("ARKIV_INDEX", str(mini_store))
+    monkeypatch.setenv("ARKIV_EMBEDDER", "hash")
+    return mini_store
+
+
+def markdown_of(at) -> str:
+    """All Markdown an AppTest run rendered, as one string."""
+    return "\n".join(m.value for m in at.markdown)

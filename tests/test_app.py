@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import markdown_of
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture()
-def app_env(monkeypatch, mini_store):
-    monkeypatch.setenv("ARKIV_INDEX", str(mini_store))
-    monkeypatch.setenv("ARKIV_EMBEDDER", "hash")
-    return mini_store
-
-
-def _markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
 
 
 def test_search_page_shows_results(app_env):
@@ -28,7 +18,7 @@ def test_search_page_shows_results(app_env):
     box = next(t for t in at.text_input if t.label == "Sökfråga")
     box.input("Safe Exam Browser tekniktest").run()
     assert not at.exception
-    text = _markdown(at)
+    text = markdown_of(at)
     assert "Anteckningar – Nätverk A" in text
     assert "<mark>" in text  # query words are highlighted
     assert at.query_params["q"] == "Safe Exam Browser tekniktest"
@@ -39,12 +29,12 @@ def test_query_in_url_runs_the_search(app_env):
     at.query_params["q"] = "skärmtid förskolan"
     at.run()
     assert not at.exception
-    assert "natverk-b" in _markdown(at)
+    assert "natverk-b" in markdown_of(at)
 
 
 def test_empty_query_gives_guidance(app_env):
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert "Skriv en sökfråga" in _markdown(at)
+    assert "Skriv en sökfråga" in markdown_of(at)
 
 
 def test_filter_by_network(app_env):
@@ -52,7 +42,7 @@ def test_filter_by_network(app_env):
     at.query_params["q"] = "avtal prov fusk"
     at.run()
     at.sidebar.multiselect[0].select("natverk-a").run()
-    text = _markdown(at)
+    text = markdown_of(at)
     assert "natverk-a" in text and "natverk-b" not in text
 
 
@@ -69,7 +59,7 @@ def test_document_view_escapes_text_and_marks_hit(app_env, mini_store):
     at.switch_page("app_pages/document.py").run()
     assert not at.exception
     assert at.title[0].value == doc["title"]
-    text = _markdown(at)
+    text = markdown_of(at)
     assert "doc-section hit" in text
     assert "Ladda ned originalfilen" in [b.label for b in at.get("download_button")]
 
@@ -110,7 +100,7 @@ def test_people_page_lists_presenters_with_downloads(app_env):
     at.query_params["q"] = "Safe Exam Browser tekniktest"
     at.run()
     assert not at.exception
-    assert "Helena Welén" in _markdown(at) + " ".join(link.proto.label for link in at.get("page_link"))
+    assert "Helena Welén" in markdown_of(at) + " ".join(link.proto.label for link in at.get("page_link"))
     assert "Ladda ned listan (CSV)" in [b.label for b in at.get("download_button")]
 
 
@@ -121,4 +111,4 @@ def test_keyword_query_shows_the_thesaurus_terms_it_added(app_env):
     assert not at.exception
     captions = "\n".join(c.value for c in at.caption)
     assert "Sökte också på" in captions and "digitala nationella prov" in captions
-    assert "Anteckningar – Nätverk A" in _markdown(at)
+    assert "Anteckningar – Nätverk A" in markdown_of(at)

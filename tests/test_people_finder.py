@@ -10,6 +10,8 @@ import yaml
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
+from conftest import markdown_of
+
 from arkiv.cli import main
 from index.archive import Archive
 from index.filters import make_filters
@@ -136,17 +138,6 @@ def test_cli_person(mini_store):
     assert missing.exit_code == 1 and missing.output.startswith("arkiv: error: no person matching 'Nils Nilsson'")
 
 
-@pytest.fixture()
-def app_env(monkeypatch, mini_store):
-    monkeypatch.setenv("ARKIV_INDEX", str(mini_store))
-    monkeypatch.setenv("ARKIV_EMBEDDER", "hash")
-    return mini_store
-
-
-def _markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
 def test_people_page_lists_presenters_with_evidence(app_env):
     at = AppTest.from_file(APP, default_timeout=30).run()
     at.switch_page("app_pages/people.py").run()
@@ -154,7 +145,7 @@ def test_people_page_lists_presenters_with_evidence(app_env):
     assert at.title[0].value == "Personer"
     at.text_input(key="q").input("digitala nationella prov").run()
     assert not at.exception
-    text = _markdown(at)
+    text = markdown_of(at)
     assert "1. Helena Welén" in text and "Skolverket" in text and "presenterade" in text
     links = [(link.proto.page, link.proto.query_string) for link in at.get("page_link")]
     assert any(page == "dokument" and "doc=" in params and "chunk=" in params for page, params in links)
@@ -169,10 +160,10 @@ def test_people_page_profile_and_escaping(app_env):
     assert not at.exception
     assert at.header[0].value == "Helena Welén"
     assert "Skolverket" in str(at.table[0].value)
-    assert "1. Digitala nationella prov" in _markdown(at)
+    assert "1. Digitala nationella prov" in markdown_of(at)
     at.query_params["person"] = "<script>alert(1)</script>"
     at.run()
-    assert not at.exception and "<script>" not in _markdown(at)
+    assert not at.exception and "<script>" not in markdown_of(at)
     assert "finns i arkivet" in at.warning[0].value
 
 
@@ -181,13 +172,13 @@ def test_search_page_answers_who_questions_with_people(app_env):
     at.query_params["q"] = "vem har pratat om digitala nationella prov?"
     at.run()
     assert not at.exception
-    text = _markdown(at)
+    text = markdown_of(at)
     assert "Personer som har presenterat eller pratat om ”digitala nationella prov”" in text
     assert text.index("1. Helena Welén") < text.index("<div class='hit-snippet'>")  # above the results
     plain = AppTest.from_file(APP, default_timeout=30)
     plain.query_params["q"] = "digitala nationella prov"
     plain.run()
-    assert "Personer som har presenterat" not in _markdown(plain)
+    assert "Personer som har presenterat" not in markdown_of(plain)
 
 
 def _speaker_questions() -> list[dict]:
