@@ -79,6 +79,15 @@ class LexicalIndex:
                 out[i] = int(indptr[tid + 1]) - int(indptr[tid])
         return out
 
+    def rows_of(self, token: str) -> np.ndarray:
+        """Rows whose title, heading or text holds an analysed token, ascending (its posting list)."""
+        tid = self._bm25.vocab_dict.get(token) if self.size else None
+        if tid is None:
+            return np.zeros(0, dtype=np.int64)
+        indptr = self._bm25.scores["indptr"]
+        rows = np.asarray(self._bm25.scores["indices"][int(indptr[tid]):int(indptr[tid + 1])], dtype=np.int64)
+        return np.unique(rows)
+
     def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best-scoring rows as (rows, scores); rows with score 0 are left out."""
         scores = self.scores(query_tokens, mask)

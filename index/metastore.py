@@ -103,6 +103,17 @@ class MetaStore:
         marks = ",".join("?" * len(rows))
         return {r["row"]: _chunk(r) for r in self.query(f"SELECT * FROM chunks WHERE row IN ({marks})", list(rows))}
 
+    def headed_texts(self, rows: Sequence[int]) -> dict[int, str]:
+        """Heading and text of the given chunk rows, as ``"<heading>\\n<text>"`` keyed by row."""
+        out: dict[int, str] = {}
+        rows = list(rows)
+        for start in range(0, len(rows), 900):  # SQLite's limit on bound parameters
+            part = rows[start:start + 900]
+            marks = ",".join("?" * len(part))
+            for r in self.query(f"SELECT row, section, text FROM chunks WHERE row IN ({marks})", part):
+                out[r["row"]] = f"{r['section']}\n{r['text']}"
+        return out
+
     def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
         rows = self.query("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,))
         return (rows[0]["row"], _chunk(rows[0])) if rows else None

@@ -274,33 +274,40 @@ def find_themes(archive: Archive, k: int | None = None, seed: int = 0) -> ThemeM
 _THEMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+#: Rows of vectors read at a time when every section is assigned or ordered (float32: 96 MiB at 384 dims).
+ASSIGN_BLOCK = 65_536
+
+
 def _fit_themes(archive: Archive, k: int | None, seed: int) -> ThemeModel:
-    index = term_index(archive)
-    body = np.flatnonzero(index.body)
-    assignment = np.full(index.n_rows, -1, dtype=np.int64)
+    n_rows = archive.size
+    body = np.flatnonzero(archive.row_body)
+    assignment = np.full(n_rows, -1, dtype=np.int64)
     centroids = np.zeros((0, archive.manifest.dim), dtype=np.float32)
     k = choose_k(len(body)) if k is None else max(1, min(int(k), len(body)))
     if len(body):
-        vectors = row_vectors(archive, body)
         rng = np.random.default_rng(seed)
-        sample = vectors if len(body) <= FIT_SAMPLE else vectors[rng.choice(len(body), FIT_SAMPLE, replace=False)]
-        centroids = spherical_kmeans(sample, k, seed)
-        assignment[body] = np.argmax(vectors @ centroids.T, axis=1)
-    attendance = np.flatnonzero(~index.body)
+        picked = body if len(body) <= FIT_SAMPLE else body[rng.choice(len(body), FIT_SAMPLE, replace=False)]
+        centroids = spherical_kmeans(row_vectors(archive, picked), k, seed)
+        for start in range(0, len(body), ASSIGN_BLOCK):  # blockwise: 1M vectors are 1.5 GiB as float32
+            part = body[start:start + ASSIGN_BLOCK]
+            assignment[part] = np.argmax(row_vectors(archive, part) @ centroids.T, axis=1)
+    attendance = np.flatnonzero(~archive.row_body)
     groups = [np.flatnonzero(assignment == c) for c in range(len(centroids))]
     order = sorted((c for c in range(len(groups)) if len(groups[c])), key=lambda c: (-len(groups[c]), c))
     clusters = [groups[c] for c in order] + ([attendance] if len(attendance) else [])
     words = label_words(archive, clusters)
-    themes, final = [], np.full(index.n_rows, -1, dtype=np.int64)
+    themes, final = [], np.full(n_rows, -1, dtype=np.int64)
     for theme_id, rows in enumerate(clusters):
         is_attendance = len(attendance) > 0 and theme_id == len(clusters) - 1
         if not is_attendance:
             centre = centroids[order[theme_id]]
-            rows = rows[np.argsort(-(row_vectors(archive, rows) @ centre), kind="stable")]
+            closeness = np.concatenate([row_vectors(archive, rows[i:i + ASSIGN_BLOCK]) @ centre
+                                        for i in range(0, len(rows), ASSIGN_BLOCK)])
+            rows = rows[np.argsort(-closeness, kind="stable")]
         final[rows] = theme_id
-        docs = Counter(archive.documents[int(archive.row_doc[r])]["doc_id"] for r in rows)
+        docs = Counter(archive.row_doc[rows].tolist())  # first seen first among equal counts, as before
         themes.append(Theme(theme_id, ", ".join(words[theme_id][:LABEL_WORDS]) or "(inga ord)",
-                            words[theme_id], [int(r) for r in rows], [d for d, _ in docs.most_common()],
+                            words[theme_id], rows.tolist(), [archive.documents[d]["doc_id"] for d, _ in docs.most_common()],
                             is_attendance))
     return ThemeModel(themes, final, k)
 

@@ -19,15 +19,13 @@ import numpy as np
 
 from index.analysis import SwedishAnalyzer
 from index.archive import Archive, Filters
-from index.themes import WORD_RE, ThemeModel, TermIndex, section_hits, similarities, term_index
+from index.phrases import PHRASE_SLACK, phrase_finder  # noqa: F401 - PHRASE_SLACK is read from here too
+from index.themes import WORD_RE, ThemeModel, section_hits
 from index.thesaurus import Thesaurus
 from ingest.errors import ConfigError
 from ingest.models import SearchHit
 
 BY = ("year", "term")
-#: Words a multi-word term may have between its own words ("skärmtid i förskolan",
-#: "digitala nationella proven") and still count as the phrase.
-PHRASE_SLACK = 3
 
 
 @dataclass(frozen=True)
@@ -127,37 +125,15 @@ def _phrase_heads(phrase: str, archive: Archive) -> list[str]:
     return heads
 
 
-def phrase_rows(index: TermIndex, heads: list[str]) -> np.ndarray:
-    """Rows holding every word of a phrase within len(phrase) + PHRASE_SLACK words."""
-    if not heads:
-        return np.zeros(0, dtype=np.int32)
-    postings = [index.postings(h) for h in dict.fromkeys(heads)]
-    if any(len(rows) == 0 for rows, _ in postings):
-        return np.zeros(0, dtype=np.int32)
-    candidates = np.unique(postings[0][0])
-    for rows, _ in postings[1:]:
-        candidates = np.intersect1d(candidates, rows)
-    if len(postings) == 1:
-        return candidates
-    span = len(postings) - 1 + PHRASE_SLACK
-    found = []
-    for row in candidates.tolist():
-        lists = [pos[rows == row] for rows, pos in postings]
-        if any(all(((p >= start) & (p <= start + span)).any() for p in lists)
-               for start in np.unique(np.concatenate(lists)).tolist()):
-            found.append(row)
-    return np.array(found, dtype=np.int32)
-
-
 def lexical_mask(archive: Archive, theme: str, thesaurus: Thesaurus | None = None) -> tuple[np.ndarray, list[str]]:
     """Chunk rows that match the theme by words, and the phrasings that were looked for."""
-    index = term_index(archive)
+    finder = phrase_finder(archive)
     slots = theme_slots(theme, thesaurus or current_thesaurus())
-    mask = np.ones(index.n_rows, dtype=bool)
+    mask = np.ones(archive.size, dtype=bool)
     for slot in slots:
-        hit = np.zeros(index.n_rows, dtype=bool)
+        hit = np.zeros(archive.size, dtype=bool)
         for phrase in slot:
-            hit[phrase_rows(index, _phrase_heads(phrase, archive))] = True
+            hit[finder.rows(_phrase_heads(phrase, archive))] = True
         mask &= hit
     return mask, [p for slot in slots for p in slot]
 
@@ -229,13 +205,21 @@ def choose_query(archive: Archive, theme: str, phrasings: list[str], lexical: np
     """
     candidates = list(dict.fromkeys([theme, *phrasings]))
     positives = lexical & body
+    texts = candidates if positives.any() else [theme]
     best: tuple[float, str, np.ndarray] | None = None
-    for text in candidates if positives.any() else [theme]:
-        sims = similarities(archive, query_vector(archive, text))
+    for text, sims in zip(texts, _similarities(archive, [query_vector(archive, t) for t in texts])):
         separation = float(np.median(sims[positives]) - np.median(sims[body])) if positives.any() else 0.0
         if best is None or separation > best[0]:
             best = (separation, text, sims)
     return best[1], best[2]
+
+
+def _similarities(archive: Archive, vectors: list[np.ndarray]) -> list[np.ndarray]:
+    """Cosine similarity of each normalised vector to every chunk row, in one pass over the rows."""
+    index = archive.vectors
+    if hasattr(index, "similarities_many"):
+        return [np.asarray(s, dtype=np.float32) for s in index.similarities_many(vectors)]
+    return [np.asarray(index.vectors @ np.asarray(v, dtype=np.float32), dtype=np.float32) for v in vectors]
 
 
 def match_theme(archive: Archive, theme: str, calibration: Calibration = DEFAULT_CALIBRATION) -> ThemeMatch:
@@ -247,19 +231,19 @@ def match_theme(archive: Archive, theme: str, calibration: Calibration = DEFAULT
     theme = theme.strip()
     if not theme:
         raise ConfigError("the theme is empty; type a word or phrase such as \"AI\" or \"nationella prov\"")
-    index = term_index(archive)
     thesaurus = current_thesaurus()
     lexical, phrasings = lexical_mask(archive, theme, thesaurus)
-    body = index.body if index.body.any() else np.ones(index.n_rows, dtype=bool)
-    if index.n_rows == 0:
+    row_body = archive.row_body
+    body = row_body if row_body.any() else np.ones(archive.size, dtype=bool)
+    if archive.size == 0:
         return ThemeMatch(theme, np.zeros(0, dtype=np.float32), float("inf"), 0.0, np.zeros(0, dtype=bool),
-                          lexical, phrasings, index.body, theme, theme_slots(theme, thesaurus))
+                          lexical, phrasings, row_body, theme, theme_slots(theme, thesaurus))
     slots = theme_slots(theme, thesaurus)
     candidates = phrasings if calibration.choose_phrasing and len(slots) == 1 else []
     query, sims = choose_query(archive, theme, candidates, lexical, body)
     median = float(np.median(sims[body]))
     threshold = median + calibration.margin if calibration.margin is not None else float("inf")
-    return ThemeMatch(theme, sims, threshold, median, sims >= threshold, lexical, phrasings, index.body, query, slots)
+    return ThemeMatch(theme, sims, threshold, median, sims >= threshold, lexical, phrasings, row_body, query, slots)
 
 
 # --- periods and counts ----------------------------------------------------------------------
@@ -416,30 +400,36 @@ def count_periods(archive: Archive, matched: np.ndarray, by: str, filters: Filte
     dated = np.flatnonzero(keep)
     if len(dated) == 0:
         return []
-    dates = [archive.doc_dates[i] for i in dated]
-    points = {p: TrendPoint(p) for p in all_periods(min(dates), max(dates), by)}
-    doc_period = {int(i): period_of(archive.doc_dates[i], by) for i in dated}
-    for i in dated.tolist():
-        points[doc_period[i]].meetings += 1
-    body = term_index(archive).body
-    rows = np.flatnonzero(body & keep[archive.row_doc]) if len(archive.row_doc) else np.zeros(0, dtype=np.int64)
+    dates = archive.doc_dates[dated]
+    unique_dates, inverse = np.unique(dates, return_inverse=True)  # sorted: ISO dates
+    labels = all_periods(str(unique_dates[0]), str(unique_dates[-1]), by)
+    points = [TrendPoint(p) for p in labels]
+    slot = {p: i for i, p in enumerate(labels)}
+    doc_period = np.full(len(archive.documents), -1, dtype=np.int64)
+    doc_period[dated] = np.array([slot[period_of(str(d), by)] for d in unique_dates.tolist()])[inverse]
+    n = len(points)
+    rows = np.flatnonzero(archive.row_body & keep[archive.row_doc]) if len(archive.row_doc) else np.zeros(0, np.int64)
     hits = rows[matched[rows]]
     if similarity is not None:
         hits = hits[np.argsort(-similarity[hits], kind="stable")]
-    for row in rows.tolist():
-        points[doc_period[int(archive.row_doc[row])]].sections += 1
-    seen: set[int] = set()
-    for row in hits.tolist():
-        doc = int(archive.row_doc[row])
-        point = points[doc_period[doc]]
-        point.matching_sections += 1
-        point.rows.append(row)
-        if doc not in seen:
-            seen.add(doc)
-            point.matching_meetings += 1
-    for doc in sorted(seen, key=lambda d: (archive.doc_dates[d], d)):
-        points[doc_period[doc]].doc_ids.append(archive.documents[doc]["doc_id"])
-    return list(points.values())
+    hit_docs = archive.row_doc[hits].astype(np.int64)
+    hit_period = doc_period[hit_docs]
+    docs = np.unique(hit_docs)
+    docs = docs[np.lexsort((docs, archive.doc_dates[docs]))]  # oldest first, then in index order
+    counts = zip(np.bincount(doc_period[dated], minlength=n).tolist(),
+                 np.bincount(doc_period[archive.row_doc[rows]], minlength=n).tolist(),
+                 np.bincount(hit_period, minlength=n).tolist(),
+                 np.bincount(doc_period[docs], minlength=n).tolist())
+    by_period = np.argsort(hit_period, kind="stable")
+    row_bounds = np.searchsorted(hit_period[by_period], np.arange(n + 1))
+    doc_by_period = np.argsort(doc_period[docs], kind="stable")
+    doc_bounds = np.searchsorted(doc_period[docs][doc_by_period], np.arange(n + 1))
+    for i, (point, (meetings, sections, matching_sections, matching_meetings)) in enumerate(zip(points, counts)):
+        point.meetings, point.sections = meetings, sections
+        point.matching_sections, point.matching_meetings = matching_sections, matching_meetings
+        point.rows = hits[by_period[row_bounds[i]:row_bounds[i + 1]]].tolist()
+        point.doc_ids = [archive.documents[d]["doc_id"] for d in docs[doc_by_period[doc_bounds[i]:doc_bounds[i + 1]]].tolist()]
+    return points
 
 
 def trend(archive: Archive, theme: str, by: str = "year", filters: Filters | None = None,
