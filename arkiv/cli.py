@@ -71,12 +71,12 @@ def _progress_printer():
     return show
 
 
-def _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance,
+def _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, batch_size,
                 as_json, rebuild) -> None:
     from index.build import ingest
 
     config = IngestConfig(embedder=embedder, chunk_tokens=chunk_tokens, chunk_overlap=chunk_overlap,
-                          max_file_mb=max_file_mb, index_attendance=not no_attendance)
+                          max_file_mb=max_file_mb, index_attendance=not no_attendance, batch_size=batch_size)
     roots = [Path(p) for p in (paths or ("corpus",))]
     report = ingest(roots, index_path(index_dir), config, on_progress=_progress_printer(), rebuild=rebuild)
     if as_json:
@@ -112,6 +112,8 @@ def ingest_options(func):
                      help="Skip files larger than this."),
         click.option("--no-attendance", is_flag=True,
                      help="Keep attendance lists out of the searchable text (people pages still use them)."),
+        click.option("--batch-size", type=click.IntRange(1, 65536), default=None,
+                     help="Texts per embedding batch (default: the embedder's own: 32, or 256 on a GPU)."),
         json_option,
     ]):
         func = option(func)
@@ -121,17 +123,21 @@ def ingest_options(func):
 @main.command("ingest")
 @ingest_options
 @clean_errors
-def ingest_cmd(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, as_json):
+def ingest_cmd(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, batch_size,
+               as_json):
     """Read new and changed files under PATHS (default corpus/) into the index."""
-    _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, as_json, False)
+    _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, batch_size,
+                as_json, False)
 
 
 @main.command("rebuild")
 @ingest_options
 @clean_errors
-def rebuild_cmd(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, as_json):
+def rebuild_cmd(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, batch_size,
+                as_json):
     """Rebuild the index from scratch from PATHS (default corpus/), e.g. with another embedder."""
-    _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, as_json, True)
+    _run_ingest(paths, index_dir, embedder, chunk_tokens, chunk_overlap, max_file_mb, no_attendance, batch_size,
+                as_json, True)
 
 
 def build_filters(archive, date_from, date_to, networks, doc_types, person, org):

@@ -91,7 +91,7 @@ def ingest_run(args: argparse.Namespace) -> None:
     sample = [texts[i] for i in np.sort(rng.choice(len(texts), min(args.sample, len(texts)), replace=False))]
     t = time.perf_counter()
     cpu = time.process_time()
-    embed_texts(embedder, sample, IngestConfig().batch_size)
+    embed_texts(embedder, sample, embedder.batch_size)
     bare = time.perf_counter() - t
     bare_cpu = time.process_time() - cpu
     tokens = [embedder.count_tokens(s) for s in sample]
@@ -101,7 +101,7 @@ def ingest_run(args: argparse.Namespace) -> None:
            "ingest_timings_s": {k: round(v, 2) for k, v in report.timings.items()},
            "ingest_embed_chunks_per_s": round(report.embedded / max(report.timings.get("embed", 1e-9), 1e-9), 2),
            "stage_pass": stages,
-           "bare_embedder": {"sample": len(sample), "batch": IngestConfig().batch_size, "seconds": round(bare, 1),
+           "bare_embedder": {"sample": len(sample), "batch": embedder.batch_size, "seconds": round(bare, 1),
                              "chunks_per_s": round(len(sample) / bare, 2), "cpu_s": round(bare_cpu, 1),
                              "cpu_s_per_chunk": round(bare_cpu / len(sample), 3),
                              "mean_tokens": round(float(np.mean(tokens)), 1)}})
@@ -111,7 +111,7 @@ def _parse_worker(corpus: str, queue) -> None:
     from ingest.embedding import load_embedder
 
     t = time.perf_counter()
-    result = parse_and_chunk(Path(corpus), load_embedder("multilingual-e5-small"))
+    parse_and_chunk(Path(corpus), load_embedder("multilingual-e5-small"))
     queue.put(time.perf_counter() - t)
 
 

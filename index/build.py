@@ -306,7 +306,7 @@ def _vectors_for(chunks: list[Chunk], embedder: Embedder, store: Path, config: I
         missing = list(dict.fromkeys(h for h in hashes if h not in found))
         texts = {h: c.embed_text for h, c in zip(hashes, chunks)}
         report.cached = sum(1 for h in hashes if h in found)
-        batch = max(config.batch_size, 1)
+        batch = config.batch_size or getattr(embedder, "batch_size", 32)
         for start in range(0, len(missing), batch):
             part = missing[start:start + batch]
             vectors = embed_texts(embedder, [texts[h] for h in part], batch)

@@ -28,7 +28,8 @@ class IngestConfig:
         index_attendance: Whether attendance lists (personal data) are searchable text. When
             False they are kept only as people metadata for the person pages.
         parse_timeout_s: A file whose reading takes longer than this is skipped.
-        batch_size: Texts per embedding batch.
+        batch_size: Texts per embedding batch; None takes the embedder's own (32 on the
+            CPU, larger on a GPU; see ``SentenceTransformerEmbedder``).
     """
 
     embedder: str = DEFAULT_EMBEDDER
@@ -37,7 +38,7 @@ class IngestConfig:
     max_file_mb: float = 50.0
     index_attendance: bool = True
     parse_timeout_s: float = 60.0
-    batch_size: int = 32
+    batch_size: int | None = None
 
     def __post_init__(self) -> None:
         if not 32 <= self.chunk_tokens <= 512:
@@ -48,7 +49,7 @@ class IngestConfig:
                 f"chunk_overlap of {self.chunk_overlap} must be at least 0 and below half of chunk_tokens ({self.chunk_tokens // 2})")
         if self.max_file_mb <= 0:
             raise ConfigError(f"max_file_mb of {self.max_file_mb} must be positive")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise ConfigError(f"batch_size of {self.batch_size} must be at least 1")
         if self.parse_timeout_s <= 0:
             raise ConfigError(f"parse_timeout_s of {self.parse_timeout_s} must be positive")

@@ -27,6 +27,8 @@ class Embedder(Protocol):
     name: str
     dim: int
     max_tokens: int
+    #: Texts per embedding batch that suits the model on its device.
+    batch_size: int
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model reads for ``text`` as a passage (prefix and special tokens included)."""
@@ -54,6 +56,7 @@ class E5Embedder:
 
     name = "multilingual-e5-small"
     max_tokens = 512
+    batch_size = 32
 
     def __init__(self) -> None:
         try:
@@ -83,12 +86,20 @@ class E5Embedder:
             return _normalise(self._model.query(text))
 
 
+#: Texts per batch for sentence-transformers on the CPU, and the first batch tried on a GPU
+#: (halved while the GPU runs out of memory). Bulk ingestion sends batches of this size.
+CPU_BATCH = 32
+GPU_BATCH = 256
+
+
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model by local path or by a name already in the local cache.
 
     Weights are never downloaded at run time: loading uses local files only. e5 models get
     their "query: " / "passage: " prefixes; the device (CUDA when available) is chosen
-    automatically unless ``device`` is given.
+    automatically unless ``device`` is given. On a GPU, passages are embedded GPU_BATCH at a
+    time, halving the batch whenever the GPU runs out of memory (`benchmarks/gpu_embed.py`
+    measures throughput per batch size on whatever device there is).
     """
 
     def __init__(self, model: str, device: str | None = None) -> None:
@@ -106,13 +117,16 @@ class SentenceTransformerEmbedder:
                 f"could not load the sentence-transformers model {model!r} from local files ({type(exc).__name__}); "
                 "give a local model folder, or download the model once with network access") from exc
         self.name = f"sentence-transformers:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = (getattr(self._model, "get_embedding_dimension", None)  # sentence-transformers >= 5.2
+                     or self._model.get_sentence_embedding_dimension)
+        self.dim = int(dimension())
         self.max_tokens = int(self._model.max_seq_length or 512)
         is_e5 = "e5" in model.lower()
         self._query_prefix = "query: " if is_e5 else ""
         self._passage_prefix = "passage: " if is_e5 else ""
         self._lock = threading.Lock()
         self.device = str(self._model.device)
+        self.batch_size = GPU_BATCH if self.device.startswith("cuda") else CPU_BATCH
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.tokenizer(self._passage_prefix + text)["input_ids"])
@@ -120,9 +134,18 @@ class SentenceTransformerEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        prefixed = [self._passage_prefix + t for t in texts]
         with self._lock:
-            vectors = self._model.encode([self._passage_prefix + t for t in texts], batch_size=64,
-                                         normalize_embeddings=True, show_progress_bar=False)
+            while True:
+                try:
+                    vectors = self._model.encode(prefixed, batch_size=self.batch_size,
+                                                 normalize_embeddings=True, show_progress_bar=False)
+                    break
+                except (RuntimeError, MemoryError) as exc:  # torch.cuda.OutOfMemoryError is a RuntimeError
+                    if "out of memory" not in str(exc).lower() or self.batch_size == 1:
+                        raise
+                    self.batch_size //= 2
+                    _free_gpu_cache()
         return _normalise(vectors)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -130,6 +153,14 @@ class SentenceTransformerEmbedder:
             vector = self._model.encode(self._query_prefix + text, normalize_embeddings=True,
                                         show_progress_bar=False)
         return _normalise(vector)
+
+
+def _free_gpu_cache() -> None:
+    try:
+        import torch
+        torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001 - nothing to free without torch or CUDA
+        pass
 
 
 _WORD = re.compile(r"[0-9a-zåäöéü]+")
@@ -144,6 +175,7 @@ class HashEmbedder:
 
     name = "hash"
     max_tokens = 512
+    batch_size = 32
 
     def __init__(self, dim: int = 512) -> None:
         import Stemmer

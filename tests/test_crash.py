@@ -31,6 +31,7 @@ from index.build import ingest
 from index.check import check_index
 from index.search import search
 from index.storage import LOCK, current_generation
+from ingest.embedding import HashEmbedder
 
 from conftest import CORPUS, HASH_CONFIG, MINI_CORPUS
 from test_incremental import assert_same_index, snapshot
@@ -168,7 +169,7 @@ def test_a_killed_ingest_loses_nothing(crash_setup, tmp_path, stage):
     report = json.loads(done.stdout)
     assert report["published"] == (stage != "published")
     if stage == "embed":
-        assert report["cached"] >= HASH_CONFIG.batch_size
+        assert report["cached"] >= HashEmbedder.batch_size
 
     # (c) The result equals an uninterrupted run, and nothing is left behind.
     _assert_serving(store, wanted)

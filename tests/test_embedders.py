@@ -88,3 +88,93 @@ def test_sentence_transformers_index_end_to_end(tmp_path):
     assert archive.manifest.embedder == spec and archive.manifest.dim == 384
     hits = search(archive, "Safe Exam Browser test of the exam platform", k=3).hits
     assert hits[0].path.endswith("2023-03-14_natverk-a_anteckningar.md")
+
+
+class _FakeSentenceTransformer:
+    """Stands in for sentence_transformers.SentenceTransformer on a pretend device."""
+
+    device_name = "cpu"
+    memory_rows = 10**9  # the largest batch the pretend GPU holds
+
+    def __init__(self, model, device=None, local_files_only=True):
+        self.device = device or self.device_name
+        self.max_seq_length = 128
+        self.batches: list[int] = []
+
+    def get_sentence_embedding_dimension(self):
+        return 4
+
+    def encode(self, texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False):
+        self.batches.append(batch_size)
+        if batch_size > self.memory_rows:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+
+@pytest.fixture()
+def fake_st(monkeypatch):
+    st = pytest.importorskip("sentence_transformers")
+    monkeypatch.setattr(st, "SentenceTransformer", _FakeSentenceTransformer)
+    return _FakeSentenceTransformer
+
+
+def test_batch_size_follows_the_device(fake_st, monkeypatch):
+    from ingest.embedding import CPU_BATCH, GPU_BATCH, SentenceTransformerEmbedder
+
+    assert SentenceTransformerEmbedder("x").batch_size == CPU_BATCH
+    monkeypatch.setattr(fake_st, "device_name", "cuda:0")
+    gpu = SentenceTransformerEmbedder("x")
+    assert gpu.device == "cuda:0" and gpu.batch_size == GPU_BATCH > CPU_BATCH
+
+
+def test_gpu_out_of_memory_halves_the_batch_and_keeps_going(fake_st, monkeypatch):
+    from ingest.embedding import GPU_BATCH, SentenceTransformerEmbedder
+
+    monkeypatch.setattr(fake_st, "device_name", "cuda:0")
+    monkeypatch.setattr(fake_st, "memory_rows", 70)
+    embedder = SentenceTransformerEmbedder("x")
+    vectors = embedder.embed_passages([f"text {i}" for i in range(300)])
+    assert vectors.shape == (300, 4)
+    assert embedder._model.batches == [GPU_BATCH, GPU_BATCH // 2, 64]
+    assert embedder.batch_size == 64  # later batches start at the size that fitted
+
+
+def test_other_errors_are_not_retried(fake_st, monkeypatch):
+    from ingest.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder("x")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("expected input of type Long")
+
+    monkeypatch.setattr(embedder._model, "encode", broken)
+    with pytest.raises(RuntimeError, match="Long"):
+        embedder.embed_passages(["a"])
+
+
+def test_ingest_embeds_in_the_embedders_batches(tmp_path):
+    from index.build import ingest
+    from ingest.config import IngestConfig
+
+    class Counting(HashEmbedder):
+        batch_size = 3
+
+        def __init__(self):
+            super().__init__()
+            self.calls: list[int] = []
+
+        def embed_passages(self, texts):
+            self.calls.append(len(texts))
+            return super().embed_passages(texts)
+
+    corpus = tmp_path / "natverk"
+    corpus.mkdir()
+    for i in range(4):
+        (corpus / f"2024-0{i + 1}-01_natverk_anteckningar.md").write_text(
+            f"# Möte {i}\n\n## Punkt\n\nVi pratade om ämne nummer {i} och lite till.\n", encoding="utf-8")
+    embedder = Counting()
+    ingest([corpus], tmp_path / "index", IngestConfig(embedder="hash"), embedder=embedder)
+    assert embedder.calls and max(embedder.calls) <= 3
+    chosen = Counting()
+    ingest([corpus], tmp_path / "index2", IngestConfig(embedder="hash", batch_size=2), embedder=chosen)
+    assert max(chosen.calls) <= 2
