@@ -149,7 +149,45 @@ def summary(sizes: dict[int, dict], ingest: dict | None) -> str:
         unchanged = ingest["incremental"]["runs"][1]["seconds"]
         checks.append(f"re-ingest of 1,000 unchanged documents: {unchanged:.2f} s (target 5): "
                       f"{'met' if unchanged < 5 else 'NOT met'}")
-    return "\n".join(lines + [""] + [f"- {c}" for c in checks]) + "\n"
+        whole = ingest.get("ingest")
+        if whole:
+            share = whole["end_to_end_chunks_per_s"] / whole["bare_embedder"]["chunks_per_s"]
+            checks.append(f"ingest end to end: {share:.0%} of the bare embedder (target 90%): "
+                          f"{'met' if share >= 0.9 else 'NOT met'}")
+    return "\n".join(lines + [""] + feature_table(sizes) + ingest_lines(ingest) + [""]
+                     + [f"- {c}" for c in checks]) + "\n"
+
+
+#: The features timed beside search, by their key in the serve step's JSON.
+FEATURES = {"similar_discussions": "similar from a section", "similar_to_text": "similar from pasted text",
+            "people_finder": "people finder", "trends": "trend of a theme"}
+
+
+def feature_table(sizes: dict[int, dict]) -> list[str]:
+    """Latency of similar discussions, people and trends per size: first call, p50 / p95 / p99."""
+    lines = ["", "| chunks | " + " | ".join(f"{label}: first s, p50 / p95 / p99 ms" for label in FEATURES.values())
+             + " | automatic themes: first s |", "|---|" + "---|" * (len(FEATURES) + 1)]
+    for size, r in sizes.items():
+        cells = []
+        for key in FEATURES:
+            entry = r["serve"].get(key)
+            cells.append(f"{entry['first_call_s']}, {entry['p50']:.0f} / {entry['p95']:.0f} / {entry['p99']:.0f}"
+                         if isinstance(entry, dict) and "p50" in entry else "-")
+        themes = r["serve"].get("themes")
+        cells.append(str(themes.get("find_themes_first_call_s", "-")) if isinstance(themes, dict) else "-")
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def ingest_lines(ingest: dict | None) -> list[str]:
+    """Ingest throughput of corpus/ end to end against the bare embedder, and where the time goes."""
+    whole = (ingest or {}).get("ingest")
+    if not whole:
+        return []
+    timings = ", ".join(f"{k} {v} s" for k, v in whole["ingest_timings_s"].items())
+    bare = whole["bare_embedder"]
+    return ["", f"Ingest of corpus/ ({whole['chunks']} chunks): {whole['end_to_end_chunks_per_s']} chunks/s end to end "
+                f"({whole['end_to_end_s']} s: {timings}); bare embedder {bare['chunks_per_s']} chunks/s on the same texts."]
 
 
 def main() -> None:
@@ -173,9 +211,10 @@ def main() -> None:
                         help="measure nothing; print the table of the JSON files already in benchmarks/out")
     args = parser.parse_args()
     if args.summarise:
-        found = {int(p.stem.split("-")[1]): json.loads(p.read_text())["result"] for p in OUT.glob("scale-*.json")}
-        ingest = ({"incremental": json.loads((OUT / "incremental.json").read_text())["result"]}
-                  if (OUT / "incremental.json").exists() else None)
+        found = {int(p.stem.split("-")[1]): json.loads(p.read_text())["result"] for p in OUT.glob("scale-*.json")
+                 if p.stem.split("-")[1].isdigit() and p.stem.count("-") == 1}
+        ingest = {name: json.loads((OUT / f"{name}.json").read_text())["result"]
+                  for name in ("incremental", "ingest") if (OUT / f"{name}.json").exists()} or None
         table = summary(dict(sorted(found.items())), ingest)
         (OUT / "summary.md").write_text(table, encoding="utf-8")
         print(table)
