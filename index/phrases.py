@@ -97,10 +97,16 @@ class PhraseRows:
         """The rows whose heading and text hold the phrase (analysed as TermIndex.build does)."""
         found = []
         span = len(heads) - 1 + PHRASE_SLACK
+        # A word holds a head only if it contains the head's letters but the last: analysis
+        # only lowercases, cuts endings and splits compounds (a non-final part may gain an
+        # -a/-e, which its stem drops again). So a text without them is skipped unanalysed.
+        needles = [h[:-1] for h in heads if len(h) > 2]
         for start in range(0, len(rows), 4096):
             part = rows[start:start + 4096].tolist()
             texts = self.archive.meta.headed_texts(part)
             for row in part:
+                if needles and not all(n in texts[row].lower() for n in needles):
+                    continue
                 lists = self._positions(texts[row], heads)
                 if any(not p for p in lists):
                     continue
