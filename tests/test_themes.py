@@ -151,3 +151,20 @@ def test_corpus_themes_name_its_subjects(corpus_archive, capsys):
     for expected in ({"prov", "nationella"}, {"ai-förordningen"}, {"skärmtid", "förskolan"}, {"pub-avtal"},
                      {"källkritik"}, {"cybersäkerhet"}, {"programmering"}):
         assert any(expected <= w for w in words), expected
+
+
+def test_large_archives_label_themes_from_a_sample(mini, monkeypatch):
+    import index.themes as themes
+
+    model = find_themes(mini)
+    clusters = [np.array(t.rows) for t in model.themes]
+    full = themes.label_words(mini, clusters)
+    monkeypatch.setattr(themes, "LABEL_ALL_ROWS", 0)  # take the sampling path on the mini corpus
+    monkeypatch.setattr(themes, "LABEL_SAMPLE", 10**6)  # a sample as large as every theme: same counts
+    assert themes.label_words(mini, clusters) == full
+    monkeypatch.setattr(themes, "LABEL_SAMPLE", 3)
+    sampled = themes.label_words(mini, clusters)
+    assert len(sampled) == len(full) and all(sampled[i] for i, c in enumerate(clusters) if len(c) >= 3)
+    texts = mini.meta.headed_texts(list(range(mini.size)))
+    words = {w.lower() for text in texts.values() for w in re.findall(r"[\w:-]+", text)}
+    assert all(w.lower() in words for label in sampled for w in label)
