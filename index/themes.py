@@ -164,7 +164,7 @@ def similarities(archive: Archive, vector: np.ndarray) -> np.ndarray:
 
 def row_vectors(archive: Archive, rows) -> np.ndarray:
     """The stored vectors of some chunk rows as float32."""
-    return np.asarray(archive.vectors.vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+    return archive.vectors.row_vectors(np.asarray(rows, dtype=np.int64))
 
 
 # --- automatic themes: k-means over the section vectors, labelled by c-TF-IDF -----------------

@@ -192,8 +192,9 @@ class VectorIndex:
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
         if self._file is not None:
             found = self._file.rows(rows)
-            if found is not None:
-                return np.asarray(found, dtype=np.float32)
+            if found is None:  # scattered rows: read the blocks that hold them, one at a time
+                found = self._file.gather(rows)
+            return np.asarray(found, dtype=np.float32)
         return np.asarray(self.vectors[rows], dtype=np.float32)
 
     def row_scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -252,6 +253,27 @@ class _RowFile:
         """Rows start..stop-1."""
         data = os.pread(self._fd, (stop - start) * self._row_bytes, self._offset + start * self._row_bytes)
         return np.frombuffer(data, dtype=self._dtype).reshape(stop - start, self._dim)
+
+    def gather(self, rows: np.ndarray) -> np.ndarray:
+        """The given rows in the given order, read block by block (BLOCK_ROWS rows per read).
+
+        For many scattered rows (a theme's sections): reading through the memory map instead
+        would leave the whole file mapped into the process (1M chunks: 0.7 GiB).
+        """
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        picked = np.empty((len(rows), self._dim), dtype=self._dtype)
+        i = 0
+        while i < len(ordered):
+            start = int(ordered[i])
+            stop = start + BLOCK_ROWS
+            j = int(np.searchsorted(ordered, stop, side="left"))
+            last = int(ordered[j - 1]) + 1
+            picked[i:j] = self.block(start, last)[ordered[i:j] - start]
+            i = j
+        out = np.empty_like(picked)
+        out[order] = picked
+        return out
 
     def rows(self, rows: np.ndarray) -> np.ndarray | None:
         """The given rows in the given order, or None when they form more than PREAD_MAX_RUNS runs."""

@@ -183,3 +183,20 @@ def test_a_filter_far_from_the_query_still_returns_k_rows(built, data, queries, 
     mask[far] = True
     rows, _ = built.search(queries[0], 10, mask)
     np.testing.assert_array_equal(rows, brute_force(data, queries[0], 10, mask))
+
+
+def test_scattered_rows_are_read_block_by_block(tmp_path, monkeypatch):
+    import index.vectors as vectors_module
+
+    rng = np.random.default_rng(3)
+    data = rng.standard_normal((5000, 8)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    index = VectorIndex.build(data, kind="ivf_sq8")
+    index.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path, "ivf_sq8")
+    monkeypatch.setattr(vectors_module, "PREAD_MAX_RUNS", 4)
+    monkeypatch.setattr(vectors_module, "BLOCK_ROWS", 700)
+    rows = rng.choice(5000, 900, replace=False)  # far more runs than PREAD_MAX_RUNS, unsorted
+    got = loaded.row_vectors(rows)
+    assert np.allclose(got, data[rows].astype(np.float16).astype(np.float32), atol=1e-3)
+    assert np.allclose(loaded.row_vectors(np.array([4999, 0, 4999])), data[[4999, 0, 4999]], atol=1e-3)
