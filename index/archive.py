@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from pathlib import Path
 
 import numpy as np
@@ -178,3 +181,22 @@ class Archive:
             "skipped": [{"path": p, "reason": r} for p, r in self.meta.skipped()],
             "doc_types": {t: int((self.doc_types == t).sum()) for t in DOC_TYPES if (self.doc_types == t).any()},
         }
+
+
+T = TypeVar("T")
+
+
+def per_archive(build: Callable[[Archive], T]) -> Callable[[Archive], T]:
+    """Make ``build(archive)`` run once per opened archive; the result lives as long as it does."""
+    made: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    lock = threading.Lock()
+
+    def get(archive: Archive) -> T:
+        with lock:
+            value = made.get(archive)
+            if value is None:
+                value = made[archive] = build(archive)
+            return value
+
+    get.__doc__, get.__name__ = build.__doc__, build.__name__
+    return get

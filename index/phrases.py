@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from index.archive import Archive
+from index.archive import Archive, per_archive
 from index.themes import WORD_RE
 
 #: Words a multi-word phrase may have between its own words and still count as the phrase.
@@ -132,14 +132,7 @@ class PhraseRows:
         return [[pos for pos, w in enumerate(words) if w in held] if held else [] for held in holding]
 
 
-_BY_ARCHIVE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
+@per_archive
 def phrase_finder(archive: Archive) -> PhraseRows:
     """The archive's PhraseRows (its caches live as long as the archive)."""
-    with _LOCK:
-        finder = _BY_ARCHIVE.get(archive)
-        if finder is None:
-            finder = _BY_ARCHIVE[archive] = PhraseRows(archive)
-        return finder
+    return PhraseRows(archive)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 import re
 import threading
-import weakref
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.archive import Archive
+from index.archive import Archive, per_archive
 from index.snippets import make_snippet
 from ingest.models import SearchHit
 
@@ -141,17 +140,10 @@ class TermIndex:
         return self._inverse[tid]
 
 
-_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_INDEX_LOCK = threading.Lock()
-
-
+@per_archive
 def term_index(archive: Archive) -> TermIndex:
     """The archive's TermIndex, built on first use and kept as long as the archive lives."""
-    with _INDEX_LOCK:
-        index = _INDEXES.get(archive)
-        if index is None:
-            index = _INDEXES[archive] = TermIndex.build(archive)
-        return index
+    return TermIndex.build(archive)
 
 
 def similarities(archive: Archive, vector: np.ndarray) -> np.ndarray:
@@ -274,17 +266,22 @@ def find_themes(archive: Archive, k: int | None = None, seed: int = 0) -> ThemeM
         seed: Seed of the k-means initialisation.
     """
     key = (k, seed)
-    with _INDEX_LOCK:
-        cached = _THEMES.setdefault(archive, {})
+    cached = _theme_models(archive)
+    with _THEMES_LOCK:
         if key in cached:
             return cached[key]
     model = _fit_themes(archive, k, seed)
-    with _INDEX_LOCK:
-        _THEMES[archive][key] = model
+    with _THEMES_LOCK:
+        cached[key] = model
     return model
 
 
-_THEMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_THEMES_LOCK = threading.Lock()
+
+
+@per_archive
+def _theme_models(archive: Archive) -> dict[tuple, ThemeModel]:
+    return {}
 
 
 #: Rows of vectors read at a time when every section is assigned or ordered (float32: 96 MiB at 384 dims).

@@ -86,3 +86,25 @@ def test_organisation_filter_equals_the_row_by_row_reference(mini, typed):
     rows = mini.meta.all_people()
     wanted = {r["organisation"] for r in rows if r["organisation"] and org_matches(typed, r["organisation"])}
     assert docs_with_org(mini, typed) == frozenset(r["doc_id"] for r in rows if r["organisation"] in wanted)
+
+
+def test_per_archive_builds_once_per_opened_archive(mini_store):
+    import gc
+
+    from index.archive import Archive, per_archive
+
+    built = []
+
+    @per_archive
+    def thing(archive):
+        built.append(archive)
+        return object()
+
+    first, second = Archive.open(mini_store), Archive.open(mini_store)
+    assert thing(first) is thing(first) and thing(second) is not thing(first)
+    assert len(built) == 2
+    del built[:]
+    second.close()
+    del second
+    gc.collect()
+    assert thing(first) is not None and built == []  # still cached for the archive that lives
