@@ -187,7 +187,11 @@ T = TypeVar("T")
 
 
 def per_archive(build: Callable[[Archive], T]) -> Callable[[Archive], T]:
-    """Make ``build(archive)`` run once per opened archive; the result lives as long as it does."""
+    """Make ``build(archive)`` run once per opened archive; the result lives as long as it does.
+
+    The returned function also has ``built(archive)`` (the cached value or None, building
+    nothing) and ``forget(archive)``.
+    """
     made: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     lock = threading.Lock()
 
@@ -198,5 +202,14 @@ def per_archive(build: Callable[[Archive], T]) -> Callable[[Archive], T]:
                 value = made[archive] = build(archive)
             return value
 
+    def built(archive: Archive) -> T | None:
+        with lock:
+            return made.get(archive)
+
+    def forget(archive: Archive) -> None:
+        with lock:
+            made.pop(archive, None)
+
     get.__doc__, get.__name__ = build.__doc__, build.__name__
+    get.built, get.forget = built, forget  # type: ignore[attr-defined]
     return get

@@ -108,3 +108,6 @@ def test_per_archive_builds_once_per_opened_archive(mini_store):
     del second
     gc.collect()
     assert thing(first) is not None and built == []  # still cached for the archive that lives
+    assert thing.built(first) is thing(first)
+    thing.forget(first)
+    assert thing.built(first) is None

@@ -86,12 +86,12 @@ def test_an_older_generation_still_answers_and_the_next_ingest_upgrades_it(mini_
 
 
 def test_similar_discussions_need_no_term_index_of_every_chunk(mini):
-    themes._INDEXES.pop(mini, None)
+    themes.term_index.forget(mini)
     hit = search(mini, "ChatGPT och fusk", k=1).hits[0]
     results = [similar_to_chunk(mini, hit.chunk_id, k=3), similar_to_document(mini, hit.doc_id, k=3),
                similar_to_text(mini, "ChatGPT och fusk", k=3)]
     assert all(r.hits for r in results)
-    assert mini not in themes._INDEXES
+    assert themes.term_index.built(mini) is None
 
 
 def test_similar_discussions_through_an_approximate_vector_index(mini):
