@@ -79,6 +79,12 @@ class LexicalIndex:
                 out[i] = int(indptr[tid + 1]) - int(indptr[tid])
         return out
 
+    def tokens_with_prefix(self, prefix: str) -> list[str]:
+        """The analysed tokens of the index that begin with ``prefix``."""
+        if not self.size or not prefix:
+            return []
+        return [t for t in self._bm25.vocab_dict if t.startswith(prefix)]
+
     def rows_of(self, token: str) -> np.ndarray:
         """Rows whose title, heading or text holds an analysed token, ascending (its posting list)."""
         tid = self._bm25.vocab_dict.get(token) if self.size else None
