@@ -242,7 +242,9 @@ def test_labels_headings_and_contrast(page, app_url, documents):
 
 def test_keyboard_only_search_and_open(page, app_url):
     open_app(page, app_url)
-    for _ in range(40):
+    expect(page.get_by_label("Sökfråga")).to_be_visible()  # the whole page is drawn before tabbing
+    wait_idle(page)
+    for _ in range(80):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Sökfråga":
             break
