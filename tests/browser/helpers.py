@@ -160,10 +160,7 @@ def registered_page(name: str) -> str | None:
 
 
 def need_page(name: str) -> str:
-    """The URL path of a page another helper is adding; skip the test until it is there."""
-    import pytest
-
+    """The URL path of an app page; fails when app.py does not register it."""
     path = registered_page(name)
-    if path is None:
-        pytest.skip(f"app_pages/{name} does not exist or app.py does not register it yet")
+    assert path is not None, f"app_pages/{name} does not exist or app.py does not register it"
     return path

@@ -10,14 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import LONG_DOC
-from .helpers import (ROOT, heading_levels, horizontal_overflow, low_contrast_texts, main, main_text, no_exception,
+from .helpers import (heading_levels, horizontal_overflow, low_contrast_texts, main, main_text, no_exception,
                       open_app, search_for, unlabelled_inputs, wait_for_param, wait_idle)
 
 pytestmark = pytest.mark.browser
 
 FIRST_MINUTES = "natverk-a/2023/2023-03-14_natverk-a_anteckningar.md"
 AI_MINUTES = "natverk-a/2023/2023-10-05_natverk-a_anteckningar.md"
-SEARCH_PAGE = (ROOT / "app_pages" / "search.py").read_text(encoding="utf-8")
 
 
 def hit_titles(page):
@@ -137,25 +136,21 @@ def test_empty_query_gives_guidance(page, app_url):
     open_app(page, app_url)
     expect(page.get_by_text("Skriv en sökfråga")).to_be_visible()
     assert hit_titles(page).count() == 0
-    if "empty_query_ui" in SEARCH_PAGE:  # example searches, one click each
-        main(page).get_by_role("link", name="skärmtid i förskolan").click()
-        expect(page.get_by_label("Sökfråga")).to_have_value("skärmtid i förskolan")
-        expect(hit_titles(page).first).to_contain_text("ANTECKNINGAR NÄTVERK B")
-        wait_for_param(page, "q", "skärmtid i förskolan")
+    main(page).get_by_role("link", name="skärmtid i förskolan").click()  # example searches, one click each
+    expect(page.get_by_label("Sökfråga")).to_have_value("skärmtid i förskolan")
+    expect(hit_titles(page).first).to_contain_text("ANTECKNINGAR NÄTVERK B")
+    wait_for_param(page, "q", "skärmtid i förskolan")
 
 
 def test_no_results_suggests_removing_filters(page, app_url):
     open_app(page, f"{app_url}/?q=avtal&network=natverk-a&from=2024")
     expect(page.get_by_text("Inga träffar")).to_be_visible()
     expect(page.locator("[data-testid='stAlert']")).to_contain_text("filter")
-    if "no_results_ui" in SEARCH_PAGE:
-        page.get_by_role("link", name="Sök i hela arkivet").click()
-        expect(hit_titles(page).first).to_be_visible()
+    page.get_by_role("link", name="Sök i hela arkivet").click()
+    expect(hit_titles(page).first).to_be_visible()
 
 
 def test_misspelled_query_without_results_offers_close_spellings(page, app_url):
-    if "spelling_ui" not in SEARCH_PAGE:
-        pytest.skip("app_pages/search.py does not call common.spelling_ui yet")
     # A filter leaves nothing to find, so the spelling help shows wherever the page calls it.
     open_app(page, f"{app_url}/?q={quote('skärmtd')}&network=natverk-a&from=2024")
     expect(page.get_by_text("Menade du")).to_be_visible()
