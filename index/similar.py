@@ -20,7 +20,7 @@ import numpy as np
 from index.archive import Archive, Filters
 from index.search import DEFAULT_RANKING, rrf
 from index.snippets import make_snippet
-from index.themes import WORD_RE
+from index.themes import WORD_RE, readable_form
 from ingest.errors import ConfigError
 from ingest.models import SearchHit
 
@@ -212,14 +212,7 @@ class _Words:
         forms = Counter(self.surfaces.get(token, {}))
         if other is not None:
             forms.update(other.surfaces.get(token, {}))
-        if not forms:
-            return token
-        lowered: Counter = Counter()
-        for word, count in forms.items():
-            lowered[word.lower()] += count
-        best = min(lowered, key=lambda w: (-lowered[w], len(w), w))
-        cases = {w: c for w, c in forms.items() if w.lower() == best}
-        return best if cases.get(best, 0) * 5 >= sum(cases.values()) else max(cases, key=cases.get)
+        return readable_form(forms) if forms else token
 
 
 def _similar(archive: Archive, vector: np.ndarray, source: SimilarSource, k: int, order: str,

@@ -104,10 +104,6 @@ class TermIndex:
         ids = self.tokens[lo:hi]
         return ids[self.heads[lo:hi]] if heads_only else ids
 
-    def idf(self, ids: np.ndarray | int) -> np.ndarray | float:
-        """Smoothed inverse document frequency over chunks: rare words weigh more."""
-        return np.log((1 + self.n_rows) / (1 + self.df[ids])) + 1.0
-
     def readable(self, tid: int) -> str:
         """A word a reader recognises for a token: its most frequent surface form.
 
@@ -118,15 +114,7 @@ class TermIndex:
         if tid in self._readable:
             return self._readable[tid]
         forms = self._surfaces[tid]
-        if not forms:
-            text = self.token(tid)
-        else:
-            lowered: Counter = Counter()
-            for word, count in forms.items():
-                lowered[word.lower()] += count
-            best = min(lowered, key=lambda w: (-lowered[w], len(w), w))
-            cases = {w: c for w, c in forms.items() if w.lower() == best}
-            text = best if cases.get(best, 0) * 5 >= sum(cases.values()) else max(cases, key=cases.get)
+        text = readable_form(forms) if forms else self.token(tid)
         self._readable[tid] = text
         return text
 
@@ -140,18 +128,25 @@ class TermIndex:
         return self._inverse[tid]
 
 
+def readable_form(forms: Counter) -> str:
+    """The surface form a reader recognises among a token's counted forms (at least one).
+
+    The commonest form ignoring case wins (shorter, then alphabetical on a tie); it is
+    shown in lower case when written so at least a fifth of the time, else in its commonest
+    capitalisation, so acronyms and names keep their capitals ("AI", "Skolverket").
+    """
+    lowered: Counter = Counter()
+    for word, count in forms.items():
+        lowered[word.lower()] += count
+    best = min(lowered, key=lambda w: (-lowered[w], len(w), w))
+    cases = {w: c for w, c in forms.items() if w.lower() == best}
+    return best if cases.get(best, 0) * 5 >= sum(cases.values()) else max(cases, key=cases.get)
+
+
 @per_archive
 def term_index(archive: Archive) -> TermIndex:
     """The archive's TermIndex, built on first use and kept as long as the archive lives."""
     return TermIndex.build(archive)
-
-
-def similarities(archive: Archive, vector: np.ndarray) -> np.ndarray:
-    """Cosine similarity of a normalised vector to every chunk row (inner product)."""
-    index = archive.vectors
-    if hasattr(index, "similarities"):  # converts float16 storage blockwise
-        return np.asarray(index.similarities(vector), dtype=np.float32)
-    return np.asarray(index.vectors @ np.asarray(vector, dtype=np.float32), dtype=np.float32)
 
 
 def row_vectors(archive: Archive, rows) -> np.ndarray:

@@ -148,14 +148,14 @@ class Thesaurus:
         seen = set(matched)
         out: list[tuple[str, list[str]]] = []
         for key in matched:
+            groups = [self.groups[gid] for gid in self._terms[key]]
+            # As the file writes it (the last group's spelling; every such group holds the key).
+            written = next(t for t in groups[-1] if self._key(t) == key)
             alternatives: list[str] = []
-            written = key
-            for gid in self._terms[key]:
-                written = next((t for t in self.groups[gid] if self._key(t) == key), written)
-                for term in self.groups[gid]:
-                    if (term_key := self._key(term)) not in seen:  # also drops inflected repeats
-                        seen.add(term_key)
-                        alternatives.append(term)
+            for term in (t for group in groups for t in group):
+                if (term_key := self._key(term)) not in seen:  # also drops inflected repeats
+                    seen.add(term_key)
+                    alternatives.append(term)
             if alternatives:
-                out.append((written if isinstance(written, str) else " ".join(written), alternatives))
+                out.append((written, alternatives))
         return out

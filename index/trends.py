@@ -19,7 +19,7 @@ import numpy as np
 
 from index.analysis import SwedishAnalyzer
 from index.archive import Archive, Filters
-from index.phrases import PHRASE_SLACK, phrase_finder  # noqa: F401 - PHRASE_SLACK is read from here too
+from index.phrases import phrase_finder
 from index.themes import WORD_RE, ThemeModel, section_hits
 from index.thesaurus import Thesaurus
 from ingest.errors import ConfigError
@@ -207,19 +207,11 @@ def choose_query(archive: Archive, theme: str, phrasings: list[str], lexical: np
     positives = lexical & body
     texts = candidates if positives.any() else [theme]
     best: tuple[float, str, np.ndarray] | None = None
-    for text, sims in zip(texts, _similarities(archive, [query_vector(archive, t) for t in texts])):
+    for text, sims in zip(texts, archive.vectors.similarities_many([query_vector(archive, t) for t in texts])):
         separation = float(np.median(sims[positives]) - np.median(sims[body])) if positives.any() else 0.0
         if best is None or separation > best[0]:
             best = (separation, text, sims)
     return best[1], best[2]
-
-
-def _similarities(archive: Archive, vectors: list[np.ndarray]) -> list[np.ndarray]:
-    """Cosine similarity of each normalised vector to every chunk row, in one pass over the rows."""
-    index = archive.vectors
-    if hasattr(index, "similarities_many"):
-        return [np.asarray(s, dtype=np.float32) for s in index.similarities_many(vectors)]
-    return [np.asarray(index.vectors @ np.asarray(v, dtype=np.float32), dtype=np.float32) for v in vectors]
 
 
 def match_theme(archive: Archive, theme: str, calibration: Calibration = DEFAULT_CALIBRATION) -> ThemeMatch:

@@ -159,21 +159,12 @@ class VectorIndex:
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of ``query`` to every row, float32 (blockwise for float16 rows)."""
-        query = np.asarray(query, dtype=np.float32).reshape(-1)
-        if self.vectors.dtype == np.float32:
-            return _matvec(self.vectors, query)
-        out = np.empty(self.size, dtype=np.float32)
-        for start in range(0, self.size, BLOCK_ROWS):
-            stop = min(start + BLOCK_ROWS, self.size)
-            block = self._file.block(start, stop) if self._file else self.vectors[start:stop]
-            out[start:stop] = _matvec(np.asarray(block, dtype=np.float32), query)
-        return out
+        return self.similarities_many([query])[0]
 
     def similarities_many(self, queries: Sequence[np.ndarray]) -> list[np.ndarray]:
         """:meth:`similarities` of several queries in one pass over the rows.
 
-        Each float16 block is converted once and multiplied by every query; each result is
-        exactly what :meth:`similarities` returns for that query alone.
+        Each float16 block is read and converted once and multiplied by every query.
         """
         queries = [np.asarray(q, dtype=np.float32).reshape(-1) for q in queries]
         if self.vectors.dtype == np.float32:

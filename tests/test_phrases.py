@@ -67,10 +67,20 @@ def test_title_words_alone_do_not_match(mini):
         assert finder.rows([token]).tolist() == []
 
 
-def test_similarities_many_equal_one_at_a_time(mini):
+def test_similarities_many_equal_one_at_a_time(mini, tmp_path, monkeypatch):
+    """In one pass over float16 rows read block by block, each query gets its own similarities."""
+    import index.vectors as vectors_module
+    from index.vectors import VectorIndex
+
     queries = [mini.embedder.embed_query(q) for q in ("AI", "nationella prov", "skärmtid")]
-    for many, q in zip(mini.vectors.similarities_many(queries), queries):
-        assert np.array_equal(many, mini.vectors.similarities(q))
+    for many, q in zip(mini.vectors.similarities_many(queries), queries):  # float32 rows
+        assert np.array_equal(many, mini.vectors.vectors @ q)
+    VectorIndex.build(np.asarray(mini.vectors.vectors), "ivf_sq8").save(tmp_path)
+    stored = VectorIndex.load(tmp_path, "ivf_sq8")  # float16 rows on disk
+    monkeypatch.setattr(vectors_module, "BLOCK_ROWS", 7)  # several blocks, the last one short
+    rows = np.asarray(stored.vectors, dtype=np.float32)
+    for many, q in zip(stored.similarities_many(queries), queries):
+        assert np.array_equal(many, np.concatenate([rows[i:i + 7] @ q for i in range(0, len(rows), 7)]))
 
 
 def test_count_periods_equal_a_row_by_row_count(mini):
