@@ -243,21 +243,19 @@ def stats_cmd(index_dir, as_json):
 def eval_cmd(index_dir, labels, misses, as_json):
     """Compare retrieval methods on the labeled questions (recall, MRR, nDCG, first hit)."""
     from index.archive import Archive
-    from index.evaluation import evaluate, format_table, is_keyword_query, load_questions, subset
+    from index.evaluation import evaluate, format_table, load_questions, query_kinds, subset
 
     archive = Archive.open(index_path(index_dir))
     questions = load_questions(Path(labels))
     scores = evaluate(archive, questions)
-    keyword = {q.qid for q in questions if is_keyword_query(q)}
-    groups = {"keyword queries (up to 4 words)": keyword, "questions written as sentences":
-              {q.qid for q in questions} - keyword}
+    groups = query_kinds(questions)
     if as_json:
         _echo_json({"questions": len(questions), "methods": [s.row() | {"missed": s.missed} for s in scores],
                     "groups": {name: {"questions": len(ids), "methods": [s.row() for s in subset(scores, ids)]}
                                for name, ids in groups.items() if ids}})
         return
     click.echo(format_table(scores, len(questions)))
-    if keyword and len(keyword) < len(questions):
+    if all(groups.values()):  # both kinds present
         for name, ids in groups.items():
             click.echo(f"\n{name.capitalize()}:\n")
             click.echo(format_table(subset(scores, ids), len(ids)))

@@ -100,7 +100,6 @@ def evaluate(archive: Archive, questions: Sequence[Question],
     """
     if methods is None:
         plain = without_compounds(archive)
-        untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0)
         bare = DEFAULT_RANKING.without_expansion().uniform()
         untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0).without_expansion().uniform()
         expanded = replace(bare, short_expansion_weight=DEFAULT_RANKING.short_expansion_weight)
@@ -141,6 +140,13 @@ def _average(name: str, per_question: dict[str, dict[str, float]]) -> MethodScor
 def subset(scores: Sequence[MethodScore], qids: set[str]) -> list[MethodScore]:
     """The same scores averaged over some of the questions only."""
     return [_average(s.name, {q: m for q, m in s.per_question.items() if q in qids}) for s in scores]
+
+
+def query_kinds(questions: Sequence[Question]) -> dict[str, set[str]]:
+    """Question ids by kind: keyword queries and questions written as sentences."""
+    keyword = {q.qid for q in questions if is_keyword_query(q)}
+    return {"keyword queries (up to 4 words)": keyword,
+            "questions written as sentences": {q.qid for q in questions} - keyword}
 
 
 def is_keyword_query(question: Question) -> bool:
