@@ -27,9 +27,6 @@ CREATE TABLE persons (
     key TEXT PRIMARY KEY, name TEXT NOT NULL, spellings TEXT NOT NULL, documents INTEGER NOT NULL,
     organisations TEXT NOT NULL);
 """
-#: The people rows with their documents' facts, as the finder and profiles read them.
-_ROWS_SQL = ("SELECT people.*, documents.title AS doc_title, documents.date AS date, documents.path AS path, "
-             "documents.network AS network, documents.doc_type AS doc_type FROM people JOIN documents USING (doc_id)")
 
 
 def person_key(name: str) -> str:
@@ -207,21 +204,17 @@ class PeopleDirectory:
         if self._meta is None:
             return {d: self._by_doc[d] for d in wanted if d in self._by_doc}
         found: dict[str, list[dict]] = defaultdict(list)
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
-            sql = f"{_ROWS_SQL} WHERE doc_id IN ({','.join('?' * len(part))})"
-            for r in self._meta.query(sql, part):
-                if person_key(r["name"]) in self.records:
-                    found[r["doc_id"]].append(dict(r))
+        for r in self._meta.people_rows("doc_id", wanted):
+            if person_key(r["name"]) in self.records:
+                found[r["doc_id"]].append(dict(r))
         return found
 
     def rows_of(self, key: str) -> list[dict]:
         """Every people row of one person (with the documents' facts)."""
         if self._meta is None:
             return self._by_key.get(key, [])
-        spellings = self.records[key].spellings
-        sql = f"{_ROWS_SQL} WHERE people.name IN ({','.join('?' * len(spellings))})"
-        return [dict(r) for r in self._meta.query(sql, spellings) if person_key(r["name"]) == key]
+        return [dict(r) for r in self._meta.people_rows("people.name", self.records[key].spellings)
+                if person_key(r["name"]) == key]
 
     def matching(self, typed: str) -> list[str]:
         """Keys of the people a typed name could mean, the likeliest first.

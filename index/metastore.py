@@ -79,6 +79,13 @@ def _document(row: sqlite3.Row, people: list[Person] | None = None) -> Document:
                     row["content_hash"], row["format"], sections, people or [], row["date_source"])
 
 
+#: Values bound per query by MetaStore.query_in (SQLite's default limit is 999 in old builds).
+IN_BATCH = 900
+#: The people rows with their documents' facts, as the people finder and profiles read them.
+PEOPLE_ROWS = ("SELECT people.*, documents.title AS doc_title, documents.date AS date, documents.path AS path, "
+               "documents.network AS network, documents.doc_type AS doc_type FROM people JOIN documents USING (doc_id)")
+
+
 class MetaStore:
     """Read access to a metadata database, safe to share between threads."""
 
@@ -96,23 +103,24 @@ class MetaStore:
         with self._lock:
             return self._con.execute(sql, params).fetchall()
 
+    def query_in(self, sql: str, column: str, values: Sequence) -> list[sqlite3.Row]:
+        """``sql`` with ``WHERE <column> IN (values)`` appended, run in batches under SQLite's
+        limit on bound parameters; the rows of every batch, in batch order."""
+        values = list(values)
+        out: list[sqlite3.Row] = []
+        for start in range(0, len(values), IN_BATCH):
+            part = values[start:start + IN_BATCH]
+            out.extend(self.query(f"{sql} WHERE {column} IN ({','.join('?' * len(part))})", part))
+        return out
+
     def chunks_by_rows(self, rows: Sequence[int]) -> dict[int, Chunk]:
         """Chunks keyed by row for the given rows."""
-        if not rows:
-            return {}
-        marks = ",".join("?" * len(rows))
-        return {r["row"]: _chunk(r) for r in self.query(f"SELECT * FROM chunks WHERE row IN ({marks})", list(rows))}
+        return {r["row"]: _chunk(r) for r in self.query_in("SELECT * FROM chunks", "row", rows)}
 
     def headed_texts(self, rows: Sequence[int]) -> dict[int, str]:
         """Heading and text of the given chunk rows, as ``"<heading>\\n<text>"`` keyed by row."""
-        out: dict[int, str] = {}
-        rows = list(rows)
-        for start in range(0, len(rows), 900):  # SQLite's limit on bound parameters
-            part = rows[start:start + 900]
-            marks = ",".join("?" * len(part))
-            for r in self.query(f"SELECT row, section, text FROM chunks WHERE row IN ({marks})", part):
-                out[r["row"]] = f"{r['section']}\n{r['text']}"
-        return out
+        return {r["row"]: f"{r['section']}\n{r['text']}"
+                for r in self.query_in("SELECT row, section, text FROM chunks", "row", rows)}
 
     def chunk_by_id(self, chunk_id: str) -> tuple[int, Chunk] | None:
         rows = self.query("SELECT * FROM chunks WHERE chunk_id = ?", (chunk_id,))
@@ -151,9 +159,12 @@ class MetaStore:
                 for r in self.query("SELECT * FROM people WHERE doc_id = ?", (doc_id,))]
 
     def all_people(self) -> list[sqlite3.Row]:
-        return self.query("SELECT people.*, documents.title AS doc_title, documents.date AS date, "
-                          "documents.path AS path, documents.network AS network, documents.doc_type AS doc_type "
-                          "FROM people JOIN documents USING (doc_id)")
+        """Every people row with its document's title, date, path, network and type."""
+        return self.query(PEOPLE_ROWS)
+
+    def people_rows(self, column: str, values: Sequence[str]) -> list[sqlite3.Row]:
+        """The rows of :meth:`all_people` whose ``column`` (``doc_id`` or ``people.name``) is one of ``values``."""
+        return self.query_in(PEOPLE_ROWS, column, values)
 
     def people_names(self) -> list[str]:
         """Every distinct name of the people table (read from its index)."""
@@ -167,13 +178,7 @@ class MetaStore:
         """Ids of documents whose people table holds one of ``values`` in ``column`` (name or organisation)."""
         if column not in ("name", "organisation"):
             raise ValueError(f"unknown people column {column!r}; use name or organisation")
-        found: set[str] = set()
-        values = list(values)
-        for start in range(0, len(values), 500):
-            part = values[start:start + 500]
-            sql = f"SELECT DISTINCT doc_id FROM people WHERE {column} IN ({','.join('?' * len(part))})"
-            found.update(r[0] for r in self.query(sql, part))
-        return found
+        return {r[0] for r in self.query_in("SELECT DISTINCT doc_id FROM people", column, values)}
 
     def skipped(self) -> list[tuple[str, str]]:
         return [(r["path"], r["reason"]) for r in self.query("SELECT * FROM skipped ORDER BY path")]
