@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from index.archive import Archive, Filters
+from index.lexical import intersect_rows
 from index.query import QueryUnderstanding, fold_phrase
 from ingest.errors import ConfigError
 
@@ -166,13 +167,8 @@ def phrase_mask(archive: Archive, phrases: Sequence[str]) -> np.ndarray | None:
         return None
     # A phrase starts at a word ("AI" is not in "mail") but may end inside one ("nationella proven").
     wanted = [re.compile(r"(?<!\w)" + re.escape(fold_phrase(p))) for p in phrases]
-    candidates = None
-    for phrase in phrases:
-        rows = phrase_candidates(archive, phrase)
-        if rows is not None:
-            candidates = rows if candidates is None else np.intersect1d(candidates, rows, assume_unique=True)
-    if candidates is None:
-        candidates = np.arange(archive.size, dtype=np.int64)
+    narrowing = [rows for rows in (phrase_candidates(archive, p) for p in phrases) if rows is not None]
+    candidates = intersect_rows(narrowing) if narrowing else np.arange(archive.size, dtype=np.int64)
     mask = np.zeros(archive.size, dtype=bool)
     for start in range(0, len(candidates), PHRASE_BLOCK):
         part = candidates[start:start + PHRASE_BLOCK].tolist()
@@ -210,12 +206,7 @@ def phrase_candidates(archive: Archive, phrase: str) -> np.ndarray | None:
         prefix = lead.group(0)[:3]
         token_rows = [lexical.rows_of(t) for t in lexical.tokens_with_prefix(prefix)]
         sets.append(np.unique(np.concatenate(token_rows)) if token_rows else np.zeros(0, dtype=np.int64))
-    if not sets:
-        return None
-    rows = sets[0]
-    for other in sets[1:]:
-        rows = np.intersect1d(rows, other, assume_unique=True)
-    return rows
+    return intersect_rows(sets) if sets else None
 
 
 def search_mask(archive: Archive, filters: Filters | None, phrases: Sequence[str] = ()) -> np.ndarray | None:

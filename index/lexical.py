@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +94,10 @@ class LexicalIndex:
         rows = np.asarray(self._bm25.scores["indices"][int(indptr[tid]):int(indptr[tid + 1])], dtype=np.int64)
         return np.unique(rows)
 
+    def rows_of_all(self, tokens: Sequence[str]) -> np.ndarray:
+        """Rows whose postings hold every token, ascending (none for no tokens)."""
+        return intersect_rows(self.rows_of(t) for t in tokens)
+
     def search(self, query_tokens: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best-scoring rows as (rows, scores); rows with score 0 are left out."""
         scores = self.scores(query_tokens, mask)
@@ -105,3 +109,13 @@ class LexicalIndex:
 def analyse_all(texts: Sequence[str], analyzer: SwedishAnalyzer) -> list[list[str]]:
     """Analysed tokens of every text, for LexicalIndex.build."""
     return [analyzer.tokens(t) for t in texts]
+
+
+def intersect_rows(row_sets: Iterable[np.ndarray]) -> np.ndarray:
+    """The rows in every one of some ascending, duplicate-free row arrays (none for no arrays)."""
+    rows = None
+    for other in row_sets:
+        rows = other if rows is None else np.intersect1d(rows, other, assume_unique=True)
+        if len(rows) == 0:
+            break
+    return np.zeros(0, dtype=np.int64) if rows is None else rows

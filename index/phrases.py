@@ -63,12 +63,7 @@ class PhraseRows:
     def _find(self, heads: list[str]) -> np.ndarray:
         if not heads:
             return np.zeros(0, dtype=np.int32)
-        lexical = self.archive.lexical
-        candidates = lexical.rows_of(heads[0])
-        for head in heads[1:]:
-            if len(candidates) == 0:
-                break
-            candidates = np.intersect1d(candidates, lexical.rows_of(head), assume_unique=True)
+        candidates = self.archive.lexical.rows_of_all(heads)
         if len(candidates) == 0:
             return np.zeros(0, dtype=np.int32)
         if len(heads) == 1:
