@@ -295,14 +295,16 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
     twins: dict[int, list[int]] = {}
     if collapse:
         chosen, twins = fold_duplicates(chosen, {r: chunks[r].text for r, _ in chosen})
-    hits: list[SearchHit] = []
-    for row, score in chosen[:k]:
-        hit = _hit(archive, chunks[row], score, text)
-        hit.more = [_hit(archive, chunks[r], s, text, snippet=False) for r, s in extras[row]]
-        hit.sources = [_source(archive, chunks[r]) for r in twins.get(row, [])]
-        hits.append(hit)
     expanded = (expansion_terms(text) if expand and method != "dense" and ranking.for_query(text).expansion_weight > 0
                 else [])
+    # Snippets mark the thesaurus terms the search added as well as the typed words.
+    marked = " ".join([text, *expanded])
+    hits: list[SearchHit] = []
+    for row, score in chosen[:k]:
+        hit = _hit(archive, chunks[row], score, marked)
+        hit.more = [_hit(archive, chunks[r], s, marked, snippet=False) for r, s in extras[row]]
+        hit.sources = [_source(archive, chunks[r]) for r in twins.get(row, [])]
+        hits.append(hit)
     took = (time.perf_counter() - started) * 1000
     return SearchResult(query, took, hits, method, _filters_json(filters), understood, expanded)
 

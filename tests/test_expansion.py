@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from arkiv.cli import main
 from index.archive import Archive
 from index.search import DEFAULT_RANKING, Ranking, search
+from index.snippets import MARK, make_snippet
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,11 @@ def test_result_says_what_was_added(archive) -> None:
     sentence = search(archive, "vad sa nätverket om DNP och provplattformen förra året?")
     assert sentence.expanded == [] and "expanded" not in sentence.to_json()
     assert search(archive, "DNP", method="dense").expanded == []
+
+
+def test_snippets_mark_the_added_terms(archive) -> None:
+    # "DNP" is never written in the mini corpus: the hit is there for "nationella prov", and
+    # its snippet marks the added terms' words (here "provplattformen", a compound of prov).
+    hit = next(h for h in search(archive, "DNP", method="bm25").hits if "2023-03-14_natverk-a" in h.path)
+    assert "**provplattformen**" in hit.snippet
+    assert MARK not in make_snippet(hit.text, "DNP", archive.analyzer)
