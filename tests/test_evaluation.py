@@ -50,6 +50,22 @@ def test_labels_load_and_every_path_exists() -> None:
     assert not missing, f"labels name files that are not in corpus/: {missing}"
 
 
+def test_pooled_judgments_are_consistent() -> None:
+    # Documents read and judged not relevant (pooling) are real files and never also relevant.
+    import yaml
+    from conftest import CORPUS, LABELS
+    judged = 0
+    for path in sorted(LABELS.glob("*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("search", []) or []:
+            relevant = [r["path"] for r in item["relevant"]]
+            rejected = item.get("judged_not_relevant", []) or []
+            judged += len(rejected)
+            assert len(set(relevant)) == len(relevant), f"{item['id']}: a document is labeled twice"
+            assert not set(relevant) & set(rejected), f"{item['id']}: judged both relevant and not"
+            assert all((CORPUS / p).is_file() for p in rejected), f"{item['id']}: judged a missing file"
+    assert judged >= 500
+
+
 def test_arkiv_eval_prints_groups(mini_store, tmp_path) -> None:
     labels = tmp_path / "labels"
     labels.mkdir()
