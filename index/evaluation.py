@@ -102,7 +102,8 @@ def evaluate(archive: Archive, questions: Sequence[Question],
         plain = without_compounds(archive)
         rules = DEFAULT_RANKING.without_feedback()
         bare = rules.without_expansion().uniform()
-        untuned = Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0).without_feedback().without_expansion().uniform()
+        untuned = (Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0)
+                   .without_feedback().without_expansion().uniform())
         expanded = replace(bare, short_expansion_weight=DEFAULT_RANKING.short_expansion_weight)
         methods = {
             "bm25 (stemmer only)": (plain, _runner("bm25", bare)),

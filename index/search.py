@@ -263,7 +263,7 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
         scores = rrf(rankings, ranking.rrf_k, weights)
         if ranking.feedback_docs and len(rankings) == 2:
             fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-            extra = feedback_terms(archive, [r for r, _ in fused], query, ranking)
+            extra = feedback_terms(archive, fused, query, ranking)
             if extra:
                 bm = bm + ranking.feedback_weight * archive.lexical.scores(extra, mask)
                 top = _top_k(bm, depth)
@@ -272,22 +272,15 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def feedback_terms(archive: Archive, ranked_rows: list[int], query: str, ranking: Ranking) -> list[str]:
+def feedback_terms(archive: Archive, ranked: list[tuple[int, float]], query: str, ranking: Ranking) -> list[str]:
     """Pseudo-relevance feedback (RM3-style): the most telling words of the first documents.
 
-    The best chunk of each of the first ``ranking.feedback_docs`` documents votes for its
-    words, by term frequency times IDF; the ``ranking.feedback_terms`` words with most
-    votes that the query does not already hold are returned, as analysed tokens.
+    The best chunk of each of the first ``ranking.feedback_docs`` documents of ``ranked``
+    ((row, score), best first) votes for its words, by term frequency times IDF; the
+    ``ranking.feedback_terms`` words with most votes that the query does not already hold
+    are returned, as analysed tokens.
     """
-    heads: list[int] = []
-    seen: set[int] = set()
-    for row in ranked_rows:
-        doc = int(archive.row_doc[row])
-        if doc not in seen:
-            seen.add(doc)
-            heads.append(row)
-            if len(heads) == ranking.feedback_docs:
-                break
+    heads = [row for row, _ in _collapse(archive, ranked, ranking.feedback_docs, collapse=True)[0]]
     votes: dict[str, float] = {}
     texts = archive.meta.chunks_by_rows(heads)
     for row in heads:

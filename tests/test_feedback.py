@@ -44,12 +44,12 @@ def _row_of(archive, name: str) -> int:
 
 def test_feedback_terms_come_from_the_first_documents_and_leave_out_the_query(archive) -> None:
     first = _row_of(archive, "2023-03-14_a_anteckningar.md")
-    terms = feedback_terms(archive, [first], "tekniktest", DEFAULT_RANKING)
+    terms = feedback_terms(archive, [(first, 1.0)], "tekniktest", DEFAULT_RANKING)
     own = set(archive.analyzer.query_tokens("tekniktest"))
     assert terms and not own & set(terms)
     assert set(archive.analyzer.tokens("Safe Exam Browser kioskläge")) <= set(terms)
     assert set(terms) <= set(archive.analyzer.tokens(archive.meta.chunks_by_rows([first])[first].embed_text))
-    few = feedback_terms(archive, [first], "tekniktest", Ranking(feedback_docs=1, feedback_terms=2))
+    few = feedback_terms(archive, [(first, 1.0)], "tekniktest", Ranking(feedback_docs=1, feedback_terms=2))
     assert len(few) == 2 and few == terms[:2]
 
 

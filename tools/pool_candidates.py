@@ -8,8 +8,8 @@ decide: relevant (a passage substantively addresses the question) or not.
 
     python tools/pool_candidates.py tests/data/labels/gr-early.yaml [--depth 15] [--out DIR]
 
-Writes ``<out>/<label file stem>.md`` (default out: benchmarks/out/pool). The judgments themselves are written into the label
-file by hand (``relevant:`` entries, and ``judged_not_relevant:`` for pooled documents read
+Writes ``<out>/<label file stem>.md`` (default out: benchmarks/out/pool). The judgments
+themselves are written into the label file by hand (``relevant:`` entries, and ``judged_not_relevant:`` for pooled documents read
 and rejected, which later pooling rounds then skip).
 """
 
@@ -72,7 +72,8 @@ def sheet(archive: Archive, label_file: Path, depth: int) -> str:
         pool = pooled(archive, query, depth)
         out += [f"## {item['id']}: {query}", "", "### Labeled relevant (audit)", ""]
         for path, section in labeled.items():
-            out.append(f"- **{path}** (label section: {section!r}; pooled by: {', '.join(pool.get(path, [])) or 'none'})")
+            methods = ", ".join(pool.get(path, [])) or "none"
+            out.append(f"- **{path}** (label section: {section!r}; pooled by: {methods})")
             for sec, text in best_passages(archive, path, query, section, count=1):
                 out.append(f"  - [{sec}] {text}")
         out += ["", "### Pooled, not yet judged", ""]
