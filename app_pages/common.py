@@ -202,14 +202,14 @@ def result_card(number: int, hit, links: tuple[CardLink, ...] | list[CardLink] =
         where = f"{where} · sida {hit.page}" if where else f"sida {hit.page}"
     with st.container(border=True, key=f"hit-{number}"):  # key: the CSS class st-key-hit-N
         st.markdown(f"<h2 class='hit-title'>{number}. {esc(hit.title)}</h2>"
-                    f"{hit_meta_html(hit.date, hit.doc_type, hit.network, where)}"
+                    f"{hit_meta_html(hit.date_label, hit.doc_type, hit.network, where)}"
                     f"<div class='hit-snippet'>{marked_html(hit.snippet)}</div>", unsafe_allow_html=True)
         if hit.more:
             st.caption("Fler träffar i dokumentet: " + "; ".join(
                 (m.section or f"sida {m.page}") for m in hit.more))
         if hit.sources:
             st.caption("Samma text finns också i: " + "; ".join(
-                f"{s['title']} ({s['date'] or 'odaterat'})" for s in hit.sources))
+                f"{s['title']} ({s['date_label'] or 'odaterat'})" for s in hit.sources))
         with st.container(horizontal=True, gap="medium"):
             # Real links (not buttons): they open in a new tab, and the URL carries the document, the
             # hit and the search, so the page can be shared and "back" finds the search again.

@@ -11,7 +11,7 @@ from app_pages.state import build_index_ui, current_archive
 from app_pages.urls import search_state
 from index.archive import Archive
 from index.snippets import MARK, mark_terms
-from ingest.models import Document, Section
+from ingest.models import Document, Section, date_label
 
 #: Sections shown at once: a 500-page minutes file must not become 5,000 elements in the browser.
 SECTIONS_PER_PAGE = 30
@@ -35,7 +35,7 @@ def document_page() -> None:
     hit_section = found[1].section_index if found and found[1].doc_id == doc.doc_id else None
     back_link_ui()
     st.title(doc.title)
-    st.markdown(hit_meta_html(doc.date, doc.doc_type, doc.network, esc(doc.path)), unsafe_allow_html=True)
+    st.markdown(hit_meta_html(doc.date_label, doc.doc_type, doc.network, esc(doc.path)), unsafe_allow_html=True)
     presenters = sorted({p.name + (f" ({p.organisation})" if p.organisation else "")
                          for p in doc.people if p.role == "presenter"})
     if presenters:
@@ -66,7 +66,8 @@ def choose_document_ui(archive: Archive, doc_id: str | None) -> None:
     else:
         st.write("Öppna ett dokument från en sökträff, eller välj ett här.")
     docs = sorted(archive.documents, key=lambda d: (d["date"] or "", d["title"]), reverse=True)
-    labels = {d["doc_id"]: f"{d['date'] or 'odaterat'} · {d['title']} ({d['network'] or 'inget nätverk'})"
+    labels = {d["doc_id"]: f"{date_label(d['date'], d['date_precision']) or 'odaterat'} · {d['title']} "
+                           f"({d['network'] or 'inget nätverk'})"
               for d in docs}
     chosen = st.selectbox("Välj dokument", list(labels), index=None, format_func=labels.__getitem__,
                           placeholder=f"Välj bland {len(labels)} dokument")

@@ -107,7 +107,7 @@ def people_cards(people: list[PersonResult], query: str, evidence_shown: int = 3
 def evidence_line(item: Evidence, query: str) -> None:
     """Where a person presented or spoke: date, role, agenda item, document, with a link to the passage."""
     where = esc(item.section or item.title)
-    st.markdown(f"{esc(item.date or 'odaterat')} · {esc(ROLE_LABELS.get(item.role, item.role))}: {where}"
+    st.markdown(f"{esc(item.date_label or 'odaterat')} · {esc(ROLE_LABELS.get(item.role, item.role))}: {where}"
                 f"<br><span class='hit-meta'>{esc(item.title)} · {esc(type_label(item.doc_type))}</span>",
                 unsafe_allow_html=True)
     st.page_link("app_pages/document.py", label="Visa dokument", icon=":material/description:",
@@ -157,7 +157,7 @@ def profile_summary(profile: PersonProfile) -> None:
 def appearance_line(item: Appearance, label: str) -> None:
     """A talk or meeting: what, when, which network, with a link to the document."""
     with st.container():
-        st.markdown(f"{esc(label)}<br>{hit_meta_html(item.date, item.doc_type, item.network)}",
+        st.markdown(f"{esc(label)}<br>{hit_meta_html(item.date_label, item.doc_type, item.network)}",
                     unsafe_allow_html=True)
         st.page_link("app_pages/document.py", label="Visa dokument", icon=":material/description:",
                      query_params=document_params(item.doc_id, None, None))

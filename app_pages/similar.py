@@ -58,7 +58,7 @@ def source_ui(archive: Archive, result: SimilarResult) -> None:
         return
     what = "avsnittet" if source.kind == "chunk" else "dokumentet"
     where = f" – {esc(source.section)}" if source.section else ""
-    st.markdown(f"**Jämför med {what}:** {esc(source.title)}{where} ({esc(source.date or 'odaterat')})",
+    st.markdown(f"**Jämför med {what}:** {esc(source.title)}{where} ({esc(source.date_label or 'odaterat')})",
                 unsafe_allow_html=True)
     params = {"doc": source.doc_id}
     if source.kind == "chunk":
@@ -76,7 +76,7 @@ def results_ui(result: SimilarResult) -> None:
         where = esc(hit.section) + (f" · sida {hit.page}" if hit.page else "")
         with st.container(border=True):
             st.markdown(f"<h2 class='hit-title'>{number}. {esc(hit.title)}</h2>"
-                        f"{hit_meta_html(hit.date, hit.doc_type, hit.network, where)}"
+                        f"{hit_meta_html(hit.date_label, hit.doc_type, hit.network, where)}"
                         f"<div class='hit-snippet'>{marked_html(hit.snippet)}</div>", unsafe_allow_html=True)
             if similar.shared_terms:
                 st.markdown("**Gemensamma ord:** " + esc(", ".join(similar.shared_terms)))

@@ -88,6 +88,9 @@ def charts_ui(results: list[Trend]) -> None:
         words = " och ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0]
         st.caption(f"{esc(result.theme)}: avsnitt som nämner {esc(words)} {semantic}. "
                    "Ett möte räknas när något av dess avsnitt gör det.")
+    if results[0].year_only:
+        st.caption(f"{results[0].year_only} dokument är bara daterade med ett år (till exempel årsöversikter) och "
+                   "hör inte till någon termin: de räknas per år men inte per termin.")
 
 
 def downloads_ui(archive: Archive, results: list[Trend]) -> None:
@@ -123,7 +126,7 @@ def section_card(hit, note: str = "") -> None:
     """A section with its document, date and a link to it; all document text escaped."""
     where = esc(hit.section) + (f" · sida {hit.page}" if hit.page else "")
     with st.container(border=True):
-        st.markdown(f"**{esc(hit.title)}**{hit_meta_html(hit.date, hit.doc_type, hit.network, where)}"
+        st.markdown(f"**{esc(hit.title)}**{hit_meta_html(hit.date_label, hit.doc_type, hit.network, where)}"
                     f"<div class='hit-snippet'>{marked_html(hit.snippet)}</div>", unsafe_allow_html=True)
         if note:
             st.caption(note)

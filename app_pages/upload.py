@@ -11,7 +11,7 @@ from app_pages.common import type_label
 from app_pages.state import add_documents, build_index_ui, corpus_path, current_archive, store_ingest_config
 from app_pages.reasons import explained
 from ingest.errors import ArkivError
-from ingest.models import DOC_TYPES
+from ingest.models import DOC_TYPES, date_label
 from ingest.readers import SUPPORTED_SUFFIXES
 from ingest.uploads import UNKNOWN_NETWORK, UPLOAD_DIR, UploadMeta, check_upload, network_slug, probe_upload
 
@@ -26,16 +26,21 @@ def detected_metadata(name: str, data: bytes, max_file_mb: float, timeout_s: flo
         parsed, meta = probe_upload(safe, data, timeout_s)
     except ArkivError as exc:
         return {"error": str(exc)}
-    return {"name": safe, "title": meta.title, "date": meta.date, "network": meta.network,
-            "doc_type": meta.doc_type, "sections": len(parsed.sections)}
+    return {"name": safe, "title": meta.title, "date": meta.date, "date_precision": meta.date_precision,
+            "network": meta.network, "doc_type": meta.doc_type, "sections": len(parsed.sections)}
 
 
 def metadata_ui(index: int, found: dict, networks: list[str]) -> UploadMeta | None:
     """The fields for one file, prefilled with what was detected; None when the values are invalid."""
     key = f"upload-{index}-{found['name']}"
     title = st.text_input("Titel", value=found["title"] or "", key=f"{key}-title")
-    detected = dt.date.fromisoformat(found["date"]) if found["date"] else None
+    # A term or a year alone is not a day: the field stays empty and the file's own dating is kept.
+    exact = found["date"] and found.get("date_precision", "day") == "day"
+    detected = dt.date.fromisoformat(found["date"]) if exact else None
     date = st.date_input("Datum", value=detected, format="YYYY-MM-DD", key=f"{key}-date")
+    if found["date"] and not exact and date is None:
+        st.caption(f"Filen anger bara {date_label(found['date'], found['date_precision'])}; lämna datumet tomt "
+                   "för att behålla det, eller välj en dag.")
     options = sorted(set(networks) | ({found["network"]} if found["network"] else set()))
     network = st.selectbox("Nätverk", options, index=options.index(found["network"]) if found["network"] else None,
                            placeholder=f"Okänt (sparas under {UNKNOWN_NETWORK}/) eller skriv ett nytt",

@@ -154,7 +154,7 @@ def _render_hit(number: int, hit) -> None:
     if hit.page:
         where = f"{where} (s. {hit.page})" if where else f"s. {hit.page}"
     click.echo(click.style(f"{number}. {hit.title}", bold=True) +
-               f"  [{hit.date or 'odaterad'} · {DOC_TYPE_LABELS.get(hit.doc_type, hit.doc_type)}"
+               f"  [{hit.date_label or 'odaterad'} · {DOC_TYPE_LABELS.get(hit.doc_type, hit.doc_type)}"
                f"{' · ' + hit.network if hit.network else ''}]")
     if where:
         click.echo(f"   {where}")
@@ -162,7 +162,7 @@ def _render_hit(number: int, hit) -> None:
     click.echo(f"   {snippet}")
     click.echo(f"   {hit.path}  ({hit.chunk_id}, score {hit.score:.4f})")
     for source in hit.sources:
-        click.echo(f"   same text also in: {source['title']} ({source['date'] or 'odaterad'}) {source['path']}")
+        click.echo(f"   same text also in: {source['title']} ({source['date_label'] or 'odaterad'}) {source['path']}")
     for more in hit.more:
         click.echo(f"     + {more.section or ''} {('s. ' + str(more.page)) if more.page else ''} ({more.chunk_id})")
 

@@ -82,7 +82,7 @@ def similar_cmd(chunk_id, doc_id, text, index_dir, k, order, method, date_from, 
         click.echo(rows_to_csv(similar_rows(result)), nl=False)
         return
     source = result.source
-    about = f"{source.title} ({source.date or 'odaterad'})" if source.title else repr(source.text[:60])
+    about = f"{source.title} ({source.date_label or 'odaterad'})" if source.title else repr(source.text[:60])
     if source.section:
         about += f", {source.section}"
     click.echo(f"{len(result.hits)} meetings with similar discussions to {about} in {result.took_ms:.0f} ms")
@@ -143,6 +143,8 @@ def _render_trend(result) -> None:
         share = f"{p.share:.2f}" if p.share is not None else "-"
         click.echo(f"  {p.period:<9} {p.meetings:>8} {p.matching_meetings:>8} {share:>6}   "
                    f"{p.matching_sections}/{p.sections}")
+    if result.year_only:
+        click.echo(f"  ({result.year_only} documents dated only by their year belong to no term and are left out)")
 
 
 @click.command("themes")

@@ -41,7 +41,7 @@ def people_cmd(query, index_dir, k, date_from, date_to, networks, doc_types, per
         orgs = f" ({', '.join(found.organisations)})" if found.organisations else ""
         click.echo(click.style(f"{number}. {found.name}", bold=True) + f"{orgs}  score {found.score:.2f}")
         for item in found.evidence[:EVIDENCE_SHOWN]:
-            click.echo(f"   {item.date or 'undated'}  {ROLE_LABELS.get(item.role, item.role)}: "
+            click.echo(f"   {item.date_label or 'undated'}  {ROLE_LABELS.get(item.role, item.role)}: "
                        f"{item.section or item.title}  [{item.title} · {item.path}]")
         if len(found.evidence) > EVIDENCE_SHOWN:
             click.echo(f"   + {len(found.evidence) - EVIDENCE_SHOWN} more")
@@ -73,11 +73,11 @@ def person_cmd(name, index_dir, as_json):
         click.echo(f"  networks: {', '.join(profile.networks)}")
     click.echo(f"talks ({len(profile.presentations)}):")
     for talk in profile.presentations:
-        click.echo(f"  {talk.date or 'undated'}  {talk.section or talk.title}  "
+        click.echo(f"  {talk.date_label or 'undated'}  {talk.section or talk.title}  "
                    f"[{DOC_TYPE_LABELS.get(talk.doc_type, talk.doc_type)} · {talk.path}]")
     click.echo(f"meetings ({len(profile.meetings)}):")
     for meeting in profile.meetings:
-        click.echo(f"  {meeting.date or 'undated'}  {ROLE_LABELS.get(meeting.role, meeting.role)}  "
+        click.echo(f"  {meeting.date_label or 'undated'}  {ROLE_LABELS.get(meeting.role, meeting.role)}  "
                    f"{meeting.title}  [{meeting.path}]")
     if profile.also_matching:
         click.echo(f"also matching: {', '.join(profile.also_matching)}")

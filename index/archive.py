@@ -19,7 +19,7 @@ from index.storage import SCHEMA_VERSION, Manifest, current_generation, generati
 from index.vectors import VectorIndex
 from ingest.embedding import Embedder, canonical_embedder, load_embedder
 from ingest.errors import ArchiveIndexError
-from ingest.models import DOC_TYPES
+from ingest.models import DOC_TYPES, date_span
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,13 @@ class Archive:
         # ISO dates as a numpy string array ("" when undated): a date filter is one vectorised
         # comparison (0.4 ms over 91k documents, against 14 ms for a Python loop).
         self.doc_dates = np.array([d["date"] or "" for d in self.documents], dtype="U10")
+        # The first and last day each date stands for: a term or a year-only date (an overview
+        # page) covers its whole term or year, so a date filter keeps what overlaps it.
+        spans = [date_span(d["date"], d["date_precision"]) if d["date"] else ("", "") for d in self.documents]
+        self.doc_date_first = np.array([a for a, _ in spans], dtype="U10")
+        self.doc_date_last = np.array([b for _, b in spans], dtype="U10")
+        self.doc_precision = np.array([d["date_precision"] for d in self.documents], dtype="U4")
+        del spans
         dated = np.sort(self.doc_dates[self.doc_dates != ""])
         self._period = (str(dated[0]), str(dated[-1])) if len(dated) else (None, None)
         self.doc_networks = np.array([d["network"] or "" for d in self.documents], dtype=object)
@@ -136,13 +143,7 @@ class Archive:
         """Boolean mask over chunk rows for the filters, or None when nothing is filtered."""
         if filters is None or not filters.active:
             return None
-        keep = np.ones(len(self.documents), dtype=bool)
-        if filters.date_from or filters.date_to:
-            keep &= self.doc_dates != ""
-        if filters.date_from:
-            keep &= self.doc_dates >= filters.date_from
-        if filters.date_to:
-            keep &= self.doc_dates <= filters.date_to
+        keep = self.date_mask(filters.date_from, filters.date_to)
         if filters.networks:
             keep &= np.isin(self.doc_networks, list(filters.networks))
         if filters.doc_types:
@@ -154,6 +155,19 @@ class Archive:
         if filters.exclude_doc_ids:
             keep[self._positions(filters.exclude_doc_ids)] = False
         return keep[self.row_doc] if len(self.row_doc) else np.zeros(0, dtype=bool)
+
+    def date_mask(self, date_from: str | None, date_to: str | None) -> np.ndarray:
+        """Boolean mask over documents whose date overlaps ``date_from``..``date_to`` (ISO,
+        inclusive; None leaves that end open). Undated documents are kept only without bounds; a
+        term or a year-only date is kept when any day of it is in the range."""
+        keep = np.ones(len(self.documents), dtype=bool)
+        if date_from or date_to:
+            keep &= self.doc_dates != ""
+        if date_from:
+            keep &= self.doc_date_last >= date_from
+        if date_to:
+            keep &= self.doc_date_first <= date_to
+        return keep
 
     def _positions(self, doc_ids: frozenset[str]) -> np.ndarray:
         """Document positions of the ids this archive holds (unknown ids are ignored)."""

@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from index.snippets import MARK
 from ingest.models import SearchHit
 
-#: Columns every document-based row starts with, in this order.
-SOURCE_COLUMNS = ("path", "title", "date", "doc_type", "network")
+#: Columns every document-based row starts with, in this order. ``date_precision`` says whether
+#: ``date`` is a day, a term's 15 March / 15 October or a year-only date's 1 January.
+SOURCE_COLUMNS = ("path", "title", "date", "date_precision", "doc_type", "network")
 
 
 def rows_to_csv(rows: Sequence[dict], columns: Sequence[str] | None = None, excel: bool = False) -> str:

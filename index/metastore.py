@@ -14,7 +14,8 @@ SCHEMA = """
 CREATE TABLE documents (
     doc_index INTEGER PRIMARY KEY, doc_id TEXT UNIQUE NOT NULL, path TEXT NOT NULL, root TEXT NOT NULL,
     title TEXT NOT NULL, date TEXT, doc_type TEXT NOT NULL, network TEXT, content_hash TEXT NOT NULL,
-    format TEXT NOT NULL, date_source TEXT NOT NULL, sections TEXT NOT NULL, notes TEXT NOT NULL);
+    format TEXT NOT NULL, date_source TEXT NOT NULL, sections TEXT NOT NULL, notes TEXT NOT NULL,
+    date_precision TEXT NOT NULL DEFAULT 'day');
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc_id TEXT NOT NULL, section_index INTEGER NOT NULL,
     section TEXT NOT NULL, page INTEGER, text TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
@@ -50,9 +51,10 @@ def write_metastore(path: Path, documents: Sequence[tuple[Document, str, list[st
         with con:
             con.executescript(SCHEMA)
             con.executemany(
-                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(i, d.doc_id, d.path, root, d.title, d.date, d.doc_type, d.network, d.content_hash, d.format,
-                  d.date_source, _sections_json(d.sections), json.dumps(notes, ensure_ascii=False))
+                  d.date_source, _sections_json(d.sections), json.dumps(notes, ensure_ascii=False),
+                  d.date_precision)
                  for i, (d, root, notes) in enumerate(documents)])
             con.executemany(
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -76,14 +78,25 @@ def _chunk(row: sqlite3.Row) -> Chunk:
 def _document(row: sqlite3.Row, people: list[Person] | None = None) -> Document:
     sections = [Section(h, t, p, k) for h, t, p, k in json.loads(row["sections"])]
     return Document(row["doc_id"], row["path"], row["title"], row["date"], row["doc_type"], row["network"],
-                    row["content_hash"], row["format"], sections, people or [], row["date_source"])
+                    row["content_hash"], row["format"], sections, people or [], row["date_source"],
+                    row["date_precision"])
+
+
+#: How exact a document's date is, for stores written before the date_precision column (index
+#: format 2): term dates were marked by their source; a year alone was stored as 1 January.
+LEGACY_PRECISION = ("CASE WHEN documents.date_source = 'term' THEN 'term' "
+                    "WHEN documents.date_source = 'filename' AND documents.date LIKE '%-01-01' "
+                    "AND documents.path NOT LIKE '%' || substr(documents.date, 1, 4) || '-01-01%' "
+                    "AND documents.path NOT LIKE '%' || substr(documents.date, 1, 4) || '0101%' THEN 'year' "
+                    "ELSE 'day' END")
 
 
 #: Values bound per query by MetaStore.query_in (SQLite's default limit is 999 in old builds).
 IN_BATCH = 900
 #: The people rows with their documents' facts, as the people finder and profiles read them.
 PEOPLE_ROWS = ("SELECT people.*, documents.title AS doc_title, documents.date AS date, documents.path AS path, "
-               "documents.network AS network, documents.doc_type AS doc_type FROM people JOIN documents USING (doc_id)")
+               "documents.network AS network, documents.doc_type AS doc_type, {precision} AS date_precision "
+               "FROM people JOIN documents USING (doc_id)")
 
 
 class MetaStore:
@@ -94,6 +107,10 @@ class MetaStore:
         self._con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._con.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        columns = {r[1] for r in self._con.execute("PRAGMA table_info(documents)")}
+        #: The SQL for a document's date precision: its column, or how older stores imply it.
+        self.precision_sql = "documents.date_precision" if "date_precision" in columns else LEGACY_PRECISION
+        self._people_rows = PEOPLE_ROWS.format(precision=self.precision_sql)
 
     def close(self) -> None:
         self._con.close()
@@ -133,7 +150,8 @@ class MetaStore:
         return [_chunk(r) for r in self.query("SELECT * FROM chunks WHERE doc_id = ? ORDER BY row", (doc_id,))]
 
     def document(self, doc_id: str, with_people: bool = True) -> Document | None:
-        rows = self.query("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        rows = self.query(f"SELECT *, {self.precision_sql} AS date_precision FROM documents WHERE doc_id = ?",
+                          (doc_id,))
         if not rows:
             return None
         people = self.people_of(doc_id) if with_people else []
@@ -146,7 +164,8 @@ class MetaStore:
     def document_rows(self) -> list[sqlite3.Row]:
         """Every document's summary row (no section text), in document order."""
         return self.query("SELECT doc_index, doc_id, path, root, title, date, doc_type, network, content_hash, "
-                          "format, date_source, notes FROM documents ORDER BY doc_index")
+                          f"format, date_source, notes, {self.precision_sql} AS date_precision "
+                          "FROM documents ORDER BY doc_index")
 
     def chunk_doc_ids_and_body(self) -> tuple[list[str], list[bool]]:
         """The document id of every chunk row, and whether it is a body section (row order)."""
@@ -160,11 +179,11 @@ class MetaStore:
 
     def all_people(self) -> list[sqlite3.Row]:
         """Every people row with its document's title, date, path, network and type."""
-        return self.query(PEOPLE_ROWS)
+        return self.query(self._people_rows)
 
     def people_rows(self, column: str, values: Sequence[str]) -> list[sqlite3.Row]:
         """The rows of :meth:`all_people` whose ``column`` (``doc_id`` or ``people.name``) is one of ``values``."""
-        return self.query_in(PEOPLE_ROWS, column, values)
+        return self.query_in(self._people_rows, column, values)
 
     def people_names(self) -> list[str]:
         """Every distinct name of the people table (read from its index)."""

@@ -15,6 +15,7 @@ from index.filters import fold, search_mask, with_query_dates
 from index.query import understand_query
 from index.search import DEFAULT_RANKING, lexical_scores, rrf
 from index.vectors import _top_k
+from ingest.models import date_label
 
 #: How many fused chunk candidates each method contributes, and how many of them give credit.
 DEPTH = 80
@@ -61,10 +62,17 @@ class Evidence:
     doc_type: str = ""
     chunk_id: str = ""
     weight: float = 0.0
+    date_precision: str = "day"
+
+    @property
+    def date_label(self) -> str | None:
+        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
+        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
-        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "section": self.section,
-                "role": self.role, "path": self.path, "chunk_id": self.chunk_id}
+        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "date_precision": self.date_precision,
+                "date_label": self.date_label, "section": self.section, "role": self.role, "path": self.path,
+                "chunk_id": self.chunk_id}
 
 
 @dataclass
@@ -100,10 +108,17 @@ class Appearance:
     path: str
     role: str
     section: str = ""
+    date_precision: str = "day"
+
+    @property
+    def date_label(self) -> str | None:
+        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
+        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
-        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "doc_type": self.doc_type,
-                "network": self.network, "path": self.path, "role": self.role, "section": self.section}
+        return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "date_precision": self.date_precision,
+                "date_label": self.date_label, "doc_type": self.doc_type, "network": self.network, "path": self.path, "role": self.role,
+                "section": self.section}
 
 
 @dataclass
@@ -286,7 +301,7 @@ def find_people(archive: Archive, query: str, k: int = 10, filters: Filters | No
             if held is None or credit.weight > held.weight:
                 places[key][(doc["doc_id"], credit.place)] = Evidence(
                     doc["doc_id"], doc["title"], doc["date"], credit.section, credit.role, doc["path"],
-                    doc["doc_type"], chunk.chunk_id, credit.weight)
+                    doc["doc_type"], chunk.chunk_id, credit.weight, doc["date_precision"])
     period = archive.period()
     results = []
     for key, evidence in places.items():
@@ -323,7 +338,7 @@ def person_profile(archive: Archive, name: str) -> PersonProfile | None:
     meetings: dict[str, Appearance] = {}
     for row in rows:
         seen = Appearance(row["doc_id"], row["doc_title"], row["date"], row["doc_type"], row["network"],
-                          row["path"], row["role"], row["section"])
+                          row["path"], row["role"], row["section"], row["date_precision"])
         if row["role"] == "presenter":
             talks.setdefault((row["doc_id"], row["section"]), seen)
         else:

@@ -14,12 +14,13 @@ import numpy as np
 
 from index.archive import Archive, Filters
 from index.filters import search_mask, with_query_dates
+from index.hits import make_hit
 from index.query import QueryUnderstanding, understand_query
 from index.snippets import make_snippet
 from index.vectors import _top_k
 from index.thesaurus import Thesaurus
 from ingest.errors import ConfigError
-from ingest.models import SearchHit
+from ingest.models import SearchHit, date_label
 
 METHODS = ("hybrid", "dense", "bm25")
 #: The textbook reciprocal rank fusion constant (Cormack et al.), the untuned baseline.
@@ -398,7 +399,8 @@ def _source(archive: Archive, chunk) -> dict:
     """Where a folded duplicate passage also stands, for SearchHit.sources."""
     doc = archive.documents[archive.doc_pos[chunk.doc_id]]
     return {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "path": doc["path"], "title": doc["title"],
-            "date": doc["date"], "section": chunk.section, "page": chunk.page}
+            "date": doc["date"], "date_label": date_label(doc["date"], doc["date_precision"]),
+            "section": chunk.section, "page": chunk.page}
 
 
 def _collapse(archive: Archive, ranked: list[tuple[int, float]], limit: int,
@@ -436,12 +438,7 @@ def _aggregate(chosen: list[tuple[int, float]], extras: dict[int, list[tuple[int
 
 
 def _hit(archive: Archive, chunk, score: float, query: str, snippet: bool = True) -> SearchHit:
-    doc = archive.documents[archive.doc_pos[chunk.doc_id]]
-    return SearchHit(
-        chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, path=doc["path"], title=doc["title"], date=doc["date"],
-        doc_type=doc["doc_type"], network=doc["network"], section=chunk.section, page=chunk.page,
-        text=chunk.text, score=float(score),
-        snippet=make_snippet(chunk.text, query, archive.analyzer) if snippet else "")
+    return make_hit(archive, chunk, score, make_snippet(chunk.text, query, archive.analyzer) if snippet else "")
 
 
 def _filters_json(filters: Filters | None) -> dict:

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.archive import Archive, Filters
+from index.hits import make_hit
 from index.search import DEFAULT_RANKING, rrf
 from index.snippets import make_snippet
 from index.themes import WORD_RE, readable_form
 from ingest.errors import ConfigError
-from ingest.models import SearchHit
+from ingest.models import SearchHit, date_label
 
 ORDERS = ("best", "newest")
 METHODS = ("hybrid", "dense")
@@ -50,6 +51,7 @@ class SimilarSource:
         title, path, date: The source document's, or None for text.
         section: The chunk's section heading ("" otherwise).
         text: The source's text, whose words are compared.
+        date_precision: How exact ``date`` is (see ``ingest.models.DATE_PRECISIONS``).
     """
 
     kind: str
@@ -60,10 +62,16 @@ class SimilarSource:
     date: str | None
     section: str
     text: str
+    date_precision: str = "day"
+
+    @property
+    def date_label(self) -> str | None:
+        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated or text."""
+        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "ref": self.ref, "doc_id": self.doc_id, "title": self.title,
-                "path": self.path, "date": self.date, "section": self.section}
+                "path": self.path, "date": self.date, "date_label": self.date_label, "section": self.section}
 
 
 @dataclass
@@ -120,7 +128,7 @@ def similar_to_chunk(archive: Archive, chunk_id: str, k: int = 10, order: str = 
     row, chunk = found
     doc = archive.documents[archive.doc_pos[chunk.doc_id]]
     source = SimilarSource("chunk", chunk_id, chunk.doc_id, doc["title"], doc["path"], doc["date"],
-                           chunk.section, f"{chunk.section}\n{chunk.text}")
+                           chunk.section, f"{chunk.section}\n{chunk.text}", doc["date_precision"])
     return _similar(archive, archive.vectors.row_vectors(np.array([row]))[0], source, k, order, filters, started,
                     method)
 
@@ -142,7 +150,8 @@ def similar_to_document(archive: Archive, doc_id: str, k: int = 10, order: str =
         raise ConfigError(f"the document {doc_id!r} has no text to compare")
     doc = archive.documents[archive.doc_pos[doc_id]]
     texts = [f"{c.section}\n{c.text}" for c in archive.meta.chunks_by_rows(rows).values()]
-    source = SimilarSource("document", doc_id, doc_id, doc["title"], doc["path"], doc["date"], "", "\n".join(texts))
+    source = SimilarSource("document", doc_id, doc_id, doc["title"], doc["path"], doc["date"], "", "\n".join(texts),
+                           doc["date_precision"])
     return _similar(archive, _mean(archive.vectors.row_vectors(np.array(rows))), source, k, order, filters, started,
                     method)
 
@@ -271,7 +280,6 @@ def _similar_hit(archive: Archive, group: list[tuple[int, float]], chunks: dict,
                  source: _Words) -> SimilarHit:
     rows = [row for row, _ in group]
     scores = dict(group)
-    doc = archive.documents[int(archive.row_doc[rows[0]])]
     theirs = _Words(archive, *(f"{chunks[r].section}\n{chunks[r].text}" for r in rows))
     shared, idf = _shared(archive, source, theirs)
     words = [source.readable(t, theirs) for t in shared]
@@ -279,11 +287,8 @@ def _similar_hit(archive: Archive, group: list[tuple[int, float]], chunks: dict,
     hits = []
     for row in rows:
         chunk = chunks[row]
-        hits.append(SearchHit(
-            chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, path=doc["path"], title=doc["title"], date=doc["date"],
-            doc_type=doc["doc_type"], network=doc["network"], section=chunk.section, page=chunk.page,
-            text=chunk.text, score=scores[row],
-            snippet=make_snippet(chunk.text, marked, archive.analyzer) if row == rows[0] else ""))
+        hits.append(make_hit(archive, chunk, scores[row],
+                             make_snippet(chunk.text, marked, archive.analyzer) if row == rows[0] else ""))
     head = hits[0]
     head.more = hits[1:]
     return SimilarHit(head, words, _best_sentence(archive, head.text, idf), similarity)

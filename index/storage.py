@@ -35,10 +35,12 @@ from ingest.errors import ArchiveIndexError
 SCHEMA_VERSION = 1
 #: What a generation holds beyond schema 1, which every reader can open:
 #: 1: documents, chunks, people, vectors and the lexical index;
-#: 2: also the people directory (the ``persons`` table of meta.sqlite, index/directory.py).
+#: 2: also the people directory (the ``persons`` table of meta.sqlite, index/directory.py);
+#: 3: also each document's date precision (day, term or year; older stores imply it, see
+#:    ``index.metastore.LEGACY_PRECISION``).
 #: A reader treats an older format as readable and rebuilds what it lacks in memory; the next
 #: `arkiv ingest` rewrites the generation in the current format.
-GENERATION_FORMAT = 2
+GENERATION_FORMAT = 3
 CURRENT = "CURRENT"
 LOCK = "ingest.lock"
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.archive import Archive, per_archive
+from index.hits import make_hit
 from index.snippets import make_snippet
 from ingest.models import SearchHit
 
@@ -381,12 +382,8 @@ def section_hits(archive: Archive, rows: list[int], scores: list[float], marked:
     hits = []
     for row, score in zip(rows, scores):
         chunk = chunks[row]
-        doc = archive.documents[archive.doc_pos[chunk.doc_id]]
-        hits.append(SearchHit(
-            chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, path=doc["path"], title=doc["title"], date=doc["date"],
-            doc_type=doc["doc_type"], network=doc["network"], section=chunk.section, page=chunk.page,
-            text=chunk.text, score=float(score),
-            snippet=make_snippet(chunk.text, marked, archive.analyzer) if marked else chunk.text[:320]))
+        hits.append(make_hit(archive, chunk, score,
+                             make_snippet(chunk.text, marked, archive.analyzer) if marked else chunk.text[:320]))
     return hits
 
 

@@ -317,6 +317,8 @@ class Trend:
         filters: The filters applied, as JSON.
         took_ms: Time to compute, query embedding included.
         match: The per-section decision behind the counts (not part of the JSON).
+        year_only: Documents under the filters dated only by their year (yearly overview
+            pages), which per-term counts leave out (0 when counting per year).
     """
 
     theme: str
@@ -330,6 +332,7 @@ class Trend:
     filters: dict = field(default_factory=dict)
     took_ms: float = 0.0
     match: ThemeMatch | None = field(default=None, repr=False, compare=False)
+    year_only: int = 0
 
     def point(self, period: str) -> TrendPoint:
         """The point of one period.
@@ -347,7 +350,8 @@ class Trend:
         return {"theme": self.theme, "by": self.by, "threshold": _round(self.threshold),
                 "median": _round(self.median), "phrasings": self.phrasings, "query": self.query,
                 "slots": self.slots, "filters": self.filters,
-                "took_ms": round(self.took_ms, 2), "periods": [p.to_json() for p in self.points]}
+                "took_ms": round(self.took_ms, 2), "year_only_left_out": self.year_only,
+                "periods": [p.to_json() for p in self.points]}
 
 
 def _round(value: float | None) -> float | None:
@@ -356,18 +360,22 @@ def _round(value: float | None) -> float | None:
     return round(float(value), 4)
 
 
-def document_mask(archive: Archive, filters: Filters | None) -> np.ndarray:
-    """Documents that are meetings under the filters: dated, and of the chosen networks and types."""
-    keep = np.array([bool(d) for d in archive.doc_dates], dtype=bool)
+def document_mask(archive: Archive, filters: Filters | None, by: str = "year") -> np.ndarray:
+    """Documents that are meetings under the filters: dated, and of the chosen networks and types.
+
+    A document dated only by its year (a yearly overview page) belongs to no term, so it is
+    counted per year and left out when counting per term.
+    """
+    keep = archive.doc_dates != ""
+    if by == "term":
+        keep &= archive.doc_precision != "year"
     if filters is not None:
         if filters.networks:
             keep &= np.isin(archive.doc_networks, list(filters.networks))
         if filters.doc_types:
             keep &= np.isin(archive.doc_types, list(filters.doc_types))
-        if filters.date_from:
-            keep &= np.array([d >= filters.date_from for d in archive.doc_dates], dtype=bool)
-        if filters.date_to:
-            keep &= np.array([d <= filters.date_to for d in archive.doc_dates], dtype=bool)
+        if filters.date_from or filters.date_to:
+            keep &= archive.date_mask(filters.date_from, filters.date_to)
         if filters.doc_ids is not None:
             keep &= np.array([d["doc_id"] in filters.doc_ids for d in archive.documents], dtype=bool)
         if filters.exclude_doc_ids:
@@ -388,7 +396,7 @@ def count_periods(archive: Archive, matched: np.ndarray, by: str, filters: Filte
     """
     if by not in BY:
         raise ConfigError(f"unknown period {by!r}; use year or term")
-    keep = document_mask(archive, filters)
+    keep = document_mask(archive, filters, by)
     dated = np.flatnonzero(keep)
     if len(dated) == 0:
         return []
@@ -443,9 +451,11 @@ def trend(archive: Archive, theme: str, by: str = "year", filters: Filters | Non
         raise ConfigError(f"unknown period {by!r}; use year or term")
     match = match_theme(archive, theme, calibration)
     points = count_periods(archive, match.matched, by, filters, match.similarity)
+    year_only = (int((document_mask(archive, filters) & (archive.doc_precision == "year")).sum())
+                 if by == "term" else 0)
     took = (time.perf_counter() - started) * 1000
     return Trend(match.theme, by, points, match.threshold, match.median, match.phrasings, query=match.query,
-                 slots=match.slots, filters=_filters_json(filters), took_ms=took, match=match)
+                 slots=match.slots, filters=_filters_json(filters), took_ms=took, match=match, year_only=year_only)
 
 
 def trends(archive: Archive, themes: list[str], by: str = "year", filters: Filters | None = None,

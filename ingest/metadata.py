@@ -38,7 +38,8 @@ _TYPE_WORDS: list[tuple[str, str]] = [
 
 @dataclass
 class Metadata:
-    """What extraction decided about one document, with where the date came from."""
+    """What extraction decided about one document, with where the date came from and how exact
+    it is ("day", "term" or "year"; see ``ingest.models.date_span``)."""
 
     title: str
     date: str | None
@@ -47,6 +48,7 @@ class Metadata:
     network: str | None
     presenters: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    date_precision: str = "day"
 
 
 def _valid(year: int, month: int, day: int) -> str | None:
@@ -90,31 +92,35 @@ def date_from_filename(name: str) -> str | None:
     return None
 
 
-def extract_date(text: str, filename: str) -> tuple[str | None, str]:
-    """Decide a document's date and say where it came from.
+def extract_date(text: str, filename: str) -> tuple[str | None, str, str]:
+    """Decide a document's date, say where it came from and how exact it is.
 
     Order: a labelled date in the text ("Datum: 12 oktober 2021", "Publicerad 2024-03-05"),
     the file name's date, the first date near the start of the text, a term ("HT 2023"),
     the file name's year.
+
+    Returns:
+        (ISO date or None, source, precision): the precision is "day", "term" (the date is
+        the term's 15 March or 15 October) or "year" (1 January of the year).
     """
     head = text[:1500]
     for m in _LABELLED.finditer(head):
         dates = find_dates(head[m.end(): m.end() + 40])
         if dates and dates[0][0] < 12:
-            return dates[0][1], "text"
+            return dates[0][1], "text", "day"
     from_name = date_from_filename(filename)
     if from_name:
-        return from_name, "filename"
+        return from_name, "filename", "day"
     dates = find_dates(text[:600])
     if dates:
-        return dates[0][1], "text"
+        return dates[0][1], "text", "day"
     term = term_date(head) or term_date(filename.replace("_", " "))
     if term:
-        return term, "term"
+        return term, "term", "term"
     year = _YEAR.search(PurePosixPath(filename).name)
     if year:
-        return f"{year.group(1)}-01-01", "filename"
-    return None, ""
+        return f"{year.group(1)}-01-01", "filename", "year"
+    return None, "", "day"
 
 
 def guess_doc_type(rel_path: str, parsed: ParsedFile) -> str:
@@ -167,14 +173,23 @@ def guess_network(rel_path: str) -> str | None:
     return None
 
 
-def _sidecar_date(value) -> str | None:
+def _sidecar_date(value) -> tuple[str, str] | None:
+    """(ISO date, precision) of a sidecar's ``date:`` value: a date, a term ("HT 2023") or a year."""
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        return value.date().isoformat(), "day"
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.isoformat(), "day"
+    if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2099:
+        return f"{value}-01-01", "year"
     if isinstance(value, str):
         dates = find_dates(value)
-        return dates[0][1] if dates else term_date(value)
+        if dates:
+            return dates[0][1], "day"
+        term = term_date(value)
+        if term:
+            return term, "term"
+        if re.fullmatch(r"\s*(19|20)\d\d\s*", value):
+            return f"{value.strip()}-01-01", "year"
     return None
 
 
@@ -189,11 +204,11 @@ def extract_metadata(parsed: ParsedFile, rel_path: str, sidecar: dict | None = N
     sidecar = sidecar or {}
     notes: list[str] = []
     text = "\n".join(s.heading + "\n" + s.text for s in parsed.sections)
-    date, source = extract_date(text, PurePosixPath(rel_path).name)
+    date, source, precision = extract_date(text, PurePosixPath(rel_path).name)
     if sidecar.get("date") is not None:
         side = _sidecar_date(sidecar["date"])
         if side:
-            date, source = side, "sidecar"
+            (date, precision), source = side, "sidecar"
         else:
             notes.append(f"sidecar date {sidecar['date']!r} is not a date; ignored")
     doc_type = guess_doc_type(rel_path, parsed)
@@ -208,4 +223,4 @@ def extract_metadata(parsed: ParsedFile, rel_path: str, sidecar: dict | None = N
     if not title:
         title = PurePosixPath(rel_path).stem.replace("_", " ")
     presenters = [p for p in (sidecar.get("presenters") or []) if isinstance(p, dict) and p.get("name")]
-    return Metadata(title[:300], date, source, doc_type, network or None, presenters, notes)
+    return Metadata(title[:300], date, source, doc_type, network or None, presenters, notes, precision)

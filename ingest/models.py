@@ -20,6 +20,37 @@ DOC_TYPE_LABELS: dict[str, str] = {
     "other": "Övrigt",
 }
 
+#: How exact a document's date is. A "term" date stands for a spring (VT, January to June) or
+#: autumn term (HT, July to December) and is stored as the term's 15 March or 15 October; a
+#: "year" date (a yearly overview page) is stored as 1 January of its year.
+DATE_PRECISIONS: tuple[str, ...] = ("day", "term", "year")
+
+
+def date_span(date: str, precision: str = "day") -> tuple[str, str]:
+    """The first and last day (ISO) that a stored date stands for.
+
+    >>> date_span("2023-10-15", "term")
+    ('2023-07-01', '2023-12-31')
+    """
+    year = date[:4]
+    if precision == "year":
+        return f"{year}-01-01", f"{year}-12-31"
+    if precision == "term":
+        return (f"{year}-01-01", f"{year}-06-30") if date[5:7] < "07" else (f"{year}-07-01", f"{year}-12-31")
+    return date, date
+
+
+def date_label(date: str | None, precision: str = "day") -> str | None:
+    """How a stored date is shown: "2024-03-12", "VT 2024" / "HT 2024", or "2024"; None when undated."""
+    if not date:
+        return None
+    if precision == "year":
+        return date[:4]
+    if precision == "term":
+        return f"{'VT' if date[5:7] < '07' else 'HT'} {date[:4]}"
+    return date
+
+
 #: How a person took part in a meeting or document.
 ROLES: tuple[str, ...] = ("presenter", "present", "guest", "absent", "chair", "note_taker", "coordinator")
 
@@ -107,6 +138,7 @@ class Document:
         sections: The document's sections in reading order.
         people: People found in the document, with roles.
         date_source: Where the date came from: "sidecar", "text", "filename", "term" or "".
+        date_precision: How exact ``date`` is: one of DATE_PRECISIONS (see ``date_span``).
     """
 
     doc_id: str
@@ -120,12 +152,21 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     date_source: str = ""
+    date_precision: str = "day"
 
     def __post_init__(self) -> None:
         if self.doc_type not in DOC_TYPES:
             raise ValueError(f"Document type must be one of {', '.join(DOC_TYPES)}; got {self.doc_type!r}")
         if self.date is not None and (len(self.date) != 10 or self.date[4] != "-" or self.date[7] != "-"):
             raise ValueError(f"Document date must be ISO YYYY-MM-DD, got {self.date!r}")
+        if self.date_precision not in DATE_PRECISIONS:
+            raise ValueError(f"Document date_precision must be one of {', '.join(DATE_PRECISIONS)}; "
+                             f"got {self.date_precision!r}")
+
+    @property
+    def date_label(self) -> str | None:
+        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
+        return date_label(self.date, self.date_precision)
 
 
 @dataclass
@@ -178,7 +219,8 @@ class SearchHit:
             ``**`` (the renderers turn the marks into highlighting after escaping the text).
         more: Further hits from the same document, collapsed under this one.
         sources: Other places holding a near-identical passage (the same slide in two decks),
-            as (doc_id, path, title, date, section) dicts.
+            as (doc_id, path, title, date, date_label, section) dicts.
+        date_precision: How exact ``date`` is (DATE_PRECISIONS); ``date_label`` shows it.
     """
 
     chunk_id: str
@@ -195,6 +237,12 @@ class SearchHit:
     snippet: str = ""
     more: list[SearchHit] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
+    date_precision: str = "day"
+
+    @property
+    def date_label(self) -> str | None:
+        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
+        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
         """The hit as the CLI's JSON contract prints it."""
@@ -204,6 +252,8 @@ class SearchHit:
             "path": self.path,
             "title": self.title,
             "date": self.date,
+            "date_precision": self.date_precision,
+            "date_label": self.date_label,
             "doc_type": self.doc_type,
             "network": self.network,
             "section": self.section,

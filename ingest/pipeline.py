@@ -132,7 +132,8 @@ def describe_document(parsed: ParsedFile, data: bytes, rel_path: str,
     doc = Document(
         doc_id=doc_id_for(rel_path), path=rel_path, title=meta.title, date=meta.date,
         doc_type=meta.doc_type, network=meta.network, content_hash=content_hash(data),
-        format=parsed.format, sections=parsed.sections, date_source=meta.date_source)
+        format=parsed.format, sections=parsed.sections, date_source=meta.date_source,
+        date_precision=meta.date_precision)
     doc.people = extract_people(doc, meta.presenters)
     return doc, parsed.notes + meta.notes
 

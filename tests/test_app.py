@@ -32,6 +32,15 @@ def test_query_in_url_runs_the_search(app_env):
     assert "natverk-b" in markdown_of(at)
 
 
+def test_a_year_only_page_shows_its_year_not_1_january(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = "nätverk ht 2024"
+    at.run()
+    assert not at.exception
+    text = markdown_of(at)
+    assert "2024 · Översikt · natverk-b" in text and "2024-01-01" not in text
+
+
 def test_empty_query_gives_guidance(app_env):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert "Skriv en sökfråga" in markdown_of(at)

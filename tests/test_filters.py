@@ -17,6 +17,8 @@ from conftest import HASH_CONFIG, MINI_CORPUS
 MARCH = "natverk-a/2023/2023-03-14_natverk-a_anteckningar.md"
 OCTOBER = "natverk-a/2023/2023-10-05_natverk-a_anteckningar.md"
 FEBRUARY = "natverk-b/2024/2024-02-20_natverk-b_anteckningar.txt"
+APRIL = "natverk-b/2024/2024-04-11_natverk-b_anteckning_studieresa.txt"
+OVERVIEW = "natverk-b/2024/2024_natverk-b_oversikt.html"  # dated only by its year
 
 
 @pytest.mark.parametrize(("typed", "name", "expected"), [
@@ -141,3 +143,50 @@ def test_filtered_search_still_returns_k_hits(big_doc_store):
     by_type = search(archive, "lokalbokning schema", k=10, filters=make_filters(archive, doc_types=["minutes"]))
     minutes = [d for d in archive.documents if d["doc_type"] == "minutes"]
     assert len(by_type.hits) == len(minutes)  # fewer than k exist: all of them
+
+
+def _kept(archive: Archive, filters: Filters) -> set[str]:
+    mask = archive.filter_mask(filters)
+    return {archive.documents[int(archive.row_doc[r])]["path"] for r in range(archive.size) if mask[r]}
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    (Filters("2024-07-01", "2024-12-31"), {OVERVIEW}),  # autumn 2024: only the year-only page overlaps
+    (Filters("2024-04-01", "2024-04-30"), {APRIL, OVERVIEW}),
+    (Filters("2024-02-20", "2024-02-20"), {FEBRUARY, OVERVIEW}),
+    (Filters(None, "2023-12-31"), {MARCH, OCTOBER}),
+    (Filters("2025-01-01", None), set()),
+])
+def test_date_filters_keep_documents_whose_date_overlaps(mini_store, filters, expected):
+    archive = Archive.open(mini_store)
+    overview = next(d for d in archive.documents if d["path"] == OVERVIEW)
+    assert (overview["date"], overview["date_precision"]) == ("2024-01-01", "year")
+    assert _kept(archive, filters) == expected
+
+
+def test_a_term_in_the_query_finds_year_only_pages_and_shows_their_year(mini_store):
+    archive = Archive.open(mini_store)
+    result = search(archive, "nätverk ht 2024", k=10)
+    assert [h.path for h in result.hits] == [OVERVIEW]
+    assert (result.hits[0].date_label, result.hits[0].to_json()["date_precision"]) == ("2024", "year")
+
+
+def test_stores_without_the_precision_column_imply_it(mini_store, tmp_path):
+    """An index written before date precisions existed (format 2) still opens: a term date is a
+    term, a file name's year alone (1 January, no full date in the name) is a year."""
+    import sqlite3
+
+    old = tmp_path / "index"
+    shutil.copytree(mini_store, old)
+    for meta in old.glob("gen-*/meta.sqlite"):
+        con = sqlite3.connect(meta)
+        con.execute("ALTER TABLE documents DROP COLUMN date_precision")
+        con.commit()
+        con.close()
+    archive = Archive.open(old)
+    precision = {d["path"]: d["date_precision"] for d in archive.documents}
+    assert precision[OVERVIEW] == "year"
+    assert {p for p, v in precision.items() if v == "day"} == {MARCH, OCTOBER, FEBRUARY, APRIL}
+    assert _kept(archive, Filters("2024-07-01", "2024-12-31")) == {OVERVIEW}
+    doc_id = next(d["doc_id"] for d in archive.documents if d["path"] == OVERVIEW)
+    assert archive.meta.document(doc_id).date_label == "2024"

@@ -64,18 +64,29 @@ DATE_CASES = [
 
 @pytest.mark.parametrize(("text", "filename", "date", "source"), DATE_CASES)
 def test_extract_date(text, filename, date, source):
-    assert extract_date(text, filename) == (date, source)
+    found = extract_date(text, filename)
+    assert found[:2] == (date, source)
+    assert found[2] == ("term" if source == "term" else "year" if (source, date) in YEAR_ONLY else "day")
+
+
+#: The cases above whose date is a file name's year alone (stored as 1 January).
+YEAR_ONLY = {("filename", "2023-01-01"), ("filename", "2024-01-01")}
+
+
+def test_a_full_date_of_1_january_in_the_file_name_is_a_day():
+    assert extract_date("", "2024-01-01_anteckningar.pdf") == ("2024-01-01", "filename", "day")
+    assert extract_date("", "2024_oversikt.html") == ("2024-01-01", "filename", "year")
 
 
 def test_labelled_date_must_follow_the_label_closely():
     text = "Publicerad av GR:s nätverk för digitalisering i skolan, uppdaterad 2024-03-05"
-    assert extract_date(text, "page.html") == ("2024-03-05", "text")  # found as the first date
-    assert extract_date(text, "2023-09-01_page.html") == ("2023-09-01", "filename")
+    assert extract_date(text, "page.html") == ("2024-03-05", "text", "day")  # found as the first date
+    assert extract_date(text, "2023-09-01_page.html") == ("2023-09-01", "filename", "day")
 
 
 def test_only_the_start_of_the_text_is_searched_for_unlabelled_dates():
     text = "Anteckningar\n" + "Ingen datering här. " * 100 + "Ett datum långt ner: 2024-03-12."
-    assert extract_date(text, "notes.txt") == (None, "")
+    assert extract_date(text, "notes.txt") == (None, "", "day")
 
 
 def test_find_dates_in_order_of_position():
@@ -188,6 +199,25 @@ def test_metadata_without_sidecar():
 def test_title_falls_back_to_the_file_name():
     meta = extract_metadata(parsed(Section("", "text")), "n/2024-03-12_n_anteckningar.md")
     assert meta.title == "2024-03-12 n anteckningar"
+
+
+@pytest.mark.parametrize(("value", "date", "precision"), [
+    ("2023-09-14", "2023-09-14", "day"),
+    (dt.date(2023, 9, 14), "2023-09-14", "day"),
+    ("HT 2023", "2023-10-15", "term"),
+    ("vårterminen 2024", "2024-03-15", "term"),
+    (2022, "2022-01-01", "year"),  # YAML reads a bare year as a number
+    (" 2022 ", "2022-01-01", "year"),
+])
+def test_sidecar_date_precision(value, date, precision):
+    meta = extract_metadata(MINUTES, REL, {"date": value})
+    assert (meta.date, meta.date_source, meta.date_precision) == (date, "sidecar", precision)
+
+
+@pytest.mark.parametrize("value", [True, 12, "22", "snart"])
+def test_sidecar_values_that_are_no_year_are_ignored(value):
+    meta = extract_metadata(MINUTES, REL, {"date": value})
+    assert (meta.date, meta.date_precision) == ("2024-03-12", "day") and len(meta.notes) == 1
 
 
 @pytest.mark.parametrize(("sidecar", "field", "expected"), [

@@ -18,6 +18,8 @@ from ingest.models import (
     Person,
     SearchHit,
     Section,
+    date_label,
+    date_span,
 )
 
 
@@ -107,6 +109,7 @@ INVALID = [
     (Document, _doc(date="2024-03-12T10:00"), "ISO YYYY-MM-DD"),
     (Document, _doc(date="20240312"), "ISO YYYY-MM-DD"),
     (Document, _doc(date=""), "ISO YYYY-MM-DD"),
+    (Document, _doc(date="2024-01-01", date_precision="month"), "date_precision must be one of day, term, year"),
     (Chunk, _chunk(start=5, end=3, text=""), "id-0: offsets must satisfy 0 <= start <= end, got 5, 3"),
     (Chunk, _chunk(start=-1, end=3, text="abcd"), "0 <= start <= end"),
     (Chunk, _chunk(start=0, end=3), "end - start (3) must equal len(text) (4)"),
@@ -147,6 +150,32 @@ def test_search_hit_json_contract():
     data = hit.to_json()
     assert data["score"] == 0.123457
     assert data["more"] == ["d-2"]
-    assert set(data) == {"chunk_id", "doc_id", "path", "title", "date", "doc_type", "network", "section",
+    assert set(data) == {"chunk_id", "doc_id", "path", "title", "date", "date_precision", "date_label", "doc_type", "network", "section",
                          "page", "text", "score", "snippet", "more", "sources"}
     json.dumps(data)  # serialisable as is
+
+
+@pytest.mark.parametrize(("date", "precision", "span", "label"), [
+    ("2024-03-12", "day", ("2024-03-12", "2024-03-12"), "2024-03-12"),
+    ("2024-01-01", "day", ("2024-01-01", "2024-01-01"), "2024-01-01"),  # a real 1 January stays a day
+    ("2023-03-15", "term", ("2023-01-01", "2023-06-30"), "VT 2023"),
+    ("2023-10-15", "term", ("2023-07-01", "2023-12-31"), "HT 2023"),
+    ("2024-01-01", "year", ("2024-01-01", "2024-12-31"), "2024"),
+])
+def test_date_span_and_label(date, precision, span, label):
+    assert date_span(date, precision) == span
+    assert date_label(date, precision) == label
+    doc = Document("id", "a.md", "T", date, "overview", None, "0" * 64, "html", date_precision=precision)
+    assert doc.date_label == label
+
+
+def test_undated_has_no_label():
+    assert date_label(None, "year") is None
+    assert Document("id", "a.md", "T", None, "other", None, "0" * 64, "markdown").date_label is None
+
+
+def test_hit_json_says_how_exact_its_date_is():
+    hit = SearchHit("d-0", "d", "n/2024/2024_n_oversikt.html", "Träffar 2024", "2024-01-01", "overview", "n", "",
+                    None, "text", 1.0, date_precision="year")
+    data = hit.to_json()
+    assert (data["date"], data["date_precision"], data["date_label"]) == ("2024-01-01", "year", "2024")

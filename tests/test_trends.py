@@ -150,7 +150,18 @@ def test_trend_counts_meetings_per_year(mini):
 def test_trend_by_term_and_filters(mini):
     result = trend(mini, "avtal", by="term", filters=Filters(networks=("natverk-b",)))
     assert [p.period for p in result.points] == ["VT 2024"]
-    assert result.points[0].meetings == 3
+    # natverk-b has two dated meetings in spring 2024 and a 2024 overview page dated only by
+    # its year, which belongs to no term: it counts per year, not per term.
+    assert result.points[0].meetings == 2
+    per_year = trend(mini, "avtal", by="year", filters=Filters(networks=("natverk-b",)))
+    assert [(p.period, p.meetings) for p in per_year.points] == [("2024", 3)]
+    assert (result.year_only, per_year.year_only) == (1, 0)
+    assert result.to_json()["year_only_left_out"] == 1
+
+
+def test_year_only_documents_follow_date_filters_by_overlap(mini):
+    autumn = trend(mini, "avtal", by="year", filters=Filters("2024-07-01", "2024-12-31"))
+    assert [(p.period, p.meetings) for p in autumn.points] == [("2024", 1)]  # the overview page
 
 
 def test_period_sections_explain_the_match(mini):
