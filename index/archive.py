@@ -19,6 +19,7 @@ from index.storage import SCHEMA_VERSION, Manifest, current_generation, generati
 from index.vectors import VectorIndex
 from ingest.embedding import Embedder, canonical_embedder, load_embedder
 from ingest.errors import ArchiveIndexError
+from ingest.metadata import heading_date
 from ingest.models import DOC_TYPES, date_span
 
 
@@ -87,6 +88,7 @@ class Archive:
         self.doc_date_last = np.array([b for _, b in spans], dtype="U10")
         self.doc_precision = np.array([d["date_precision"] for d in self.documents], dtype="U4")
         del spans
+        self.section_dates = self._section_dates()
         dated = np.sort(self.doc_dates[self.doc_dates != ""])
         self._period = (str(dated[0]), str(dated[-1])) if len(dated) else (None, None)
         self.doc_networks = np.array([d["network"] or "" for d in self.documents], dtype=object)
@@ -154,12 +156,45 @@ class Archive:
             keep &= chosen
         if filters.exclude_doc_ids:
             keep[self._positions(filters.exclude_doc_ids)] = False
-        return keep[self.row_doc] if len(self.row_doc) else np.zeros(0, dtype=bool)
+        if not len(self.row_doc):
+            return np.zeros(0, dtype=bool)
+        mask = keep[self.row_doc]
+        self.apply_section_dates(mask, filters.date_from, filters.date_to)
+        return mask
+
+    def apply_section_dates(self, mask: np.ndarray, date_from: str | None, date_to: str | None) -> None:
+        """Drop from a row mask the dated sections of year-only documents (see ``section_dates``)
+        whose own day is outside ``date_from``..``date_to``; in place."""
+        rows, days = self.section_dates
+        if len(rows) and (date_from or date_to):
+            own = np.ones(len(rows), dtype=bool)
+            if date_from:
+                own &= days >= date_from
+            if date_to:
+                own &= days <= date_to
+            mask[rows] &= own
+
+    def _section_dates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, ISO dates) of the sections of year-only documents whose heading names their day.
+
+        A yearly overview page has one section per meeting ("Träff 2 – 16 maj"); a date filter
+        judges those sections by their own day rather than by the whole year.
+        """
+        years = {d["doc_id"]: d["date"][:4] for d in self.documents if d["date"] and d["date_precision"] == "year"}
+        found = []
+        for r in self.meta.query_in("SELECT row, doc_id, section FROM chunks", "doc_id", sorted(years)):
+            day = heading_date(r["section"], years[r["doc_id"]])
+            if day:
+                found.append((r["row"], day))
+        found.sort()
+        return (np.array([row for row, _ in found], dtype=np.int64),
+                np.array([day for _, day in found], dtype="U10"))
 
     def date_mask(self, date_from: str | None, date_to: str | None) -> np.ndarray:
         """Boolean mask over documents whose date overlaps ``date_from``..``date_to`` (ISO,
         inclusive; None leaves that end open). Undated documents are kept only without bounds; a
-        term or a year-only date is kept when any day of it is in the range."""
+        term or a year-only date is kept when any day of it is in the range (``filter_mask`` then
+        judges a year-only document's dated sections by their own day)."""
         keep = np.ones(len(self.documents), dtype=bool)
         if date_from or date_to:
             keep &= self.doc_dates != ""

@@ -397,6 +397,13 @@ def count_periods(archive: Archive, matched: np.ndarray, by: str, filters: Filte
     if by not in BY:
         raise ConfigError(f"unknown period {by!r}; use year or term")
     keep = document_mask(archive, filters, by)
+    in_range = keep[archive.row_doc]
+    if filters is not None and (filters.date_from or filters.date_to):
+        archive.apply_section_dates(in_range, filters.date_from, filters.date_to)
+        # A year-only document none of whose sections is left in the period is no meeting of it.
+        has_rows = np.zeros(len(archive.documents), dtype=bool)
+        has_rows[archive.row_doc[in_range]] = True
+        keep &= (archive.doc_precision != "year") | has_rows
     dated = np.flatnonzero(keep)
     if len(dated) == 0:
         return []
@@ -408,7 +415,7 @@ def count_periods(archive: Archive, matched: np.ndarray, by: str, filters: Filte
     doc_period = np.full(len(archive.documents), -1, dtype=np.int64)
     doc_period[dated] = np.array([slot[period_of(str(d), by)] for d in unique_dates.tolist()])[inverse]
     n = len(points)
-    rows = np.flatnonzero(archive.row_body & keep[archive.row_doc]) if len(archive.row_doc) else np.zeros(0, np.int64)
+    rows = np.flatnonzero(archive.row_body & in_range & keep[archive.row_doc])
     hits = rows[matched[rows]]
     if similarity is not None:
         hits = hits[np.argsort(-similarity[hits], kind="stable")]

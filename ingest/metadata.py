@@ -72,6 +72,21 @@ def find_dates(text: str) -> list[tuple[int, str]]:
     return sorted(found)
 
 
+_DAY_MONTH = re.compile(
+    r"(?<!\d)(\d{1,2})(?:\s*:e|\s*:a)?\s+(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b\.?",
+    re.IGNORECASE)
+
+
+def heading_date(heading: str, year: str) -> str | None:
+    """The day a section heading names, for a document dated only by its year: a full date, or
+    a day and month completed with ``year`` ("Träff 2 – 16 maj" in a 2024 overview -> 2024-05-16)."""
+    dates = find_dates(heading)
+    if dates:
+        return dates[0][1]
+    m = _DAY_MONTH.search(heading)
+    return _valid(int(year), MONTHS[m.group(2).lower()], int(m.group(1))) if m else None
+
+
 def term_date(text: str) -> str | None:
     """A representative date for the first term named in a text ("HT 2023" -> 2023-10-15)."""
     m = _TERM.search(text)

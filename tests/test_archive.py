@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from index.archive import Archive, Filters
+from ingest.metadata import heading_date
+from ingest.models import date_span
 
 
 @pytest.fixture(scope="module")
@@ -16,17 +18,24 @@ def mini(mini_store):
 
 
 def _loop_mask(archive: Archive, filters: Filters) -> np.ndarray:
-    """The filter semantics written out document by document (the reference)."""
+    """The filter semantics written out row by row (the reference): a document's date stands
+    for its day, term or year and is kept when that overlaps the range; a section of a
+    year-only document whose heading names its day is kept by that day."""
+    chunks = archive.meta.chunks_by_rows(list(range(archive.size)))
     keep = []
-    for doc in archive.documents:
-        date = doc["date"] or ""
-        keep.append((not filters.date_from or (bool(date) and date >= filters.date_from))
-                    and (not filters.date_to or (bool(date) and date <= filters.date_to))
+    for row in range(archive.size):
+        doc = archive.documents[int(archive.row_doc[row])]
+        first, last = date_span(doc["date"], doc["date_precision"]) if doc["date"] else ("", "")
+        if doc["date"] and doc["date_precision"] == "year":
+            day = heading_date(chunks[row].section, doc["date"][:4])
+            first, last = (day, day) if day else (first, last)
+        keep.append((not filters.date_from or (bool(last) and last >= filters.date_from))
+                    and (not filters.date_to or (bool(first) and first <= filters.date_to))
                     and (not filters.networks or doc["network"] in filters.networks)
                     and (not filters.doc_types or doc["doc_type"] in filters.doc_types)
                     and (filters.doc_ids is None or doc["doc_id"] in filters.doc_ids)
                     and doc["doc_id"] not in filters.exclude_doc_ids)
-    return np.array(keep, dtype=bool)[archive.row_doc]
+    return np.array(keep, dtype=bool)
 
 
 def test_filter_mask_matches_the_document_by_document_reference(mini):
@@ -34,6 +43,7 @@ def test_filter_mask_matches_the_document_by_document_reference(mini):
     cases = [
         Filters(date_from="2023-06-01"), Filters(date_to="2023-12-31"),
         Filters(date_from="2023-10-05", date_to="2024-02-20"), Filters(date_from="2030-01-01"),
+        Filters(date_from="2024-05-01", date_to="2024-12-31"), Filters(date_from="2024-07-01"),
         Filters(networks=("natverk-b",)), Filters(doc_types=("minutes",)),
         Filters(doc_ids=frozenset({first, "not-a-document"})), Filters(doc_ids=frozenset()),
         Filters(exclude_doc_ids=frozenset({first, "not-a-document"})),

@@ -151,24 +151,39 @@ def _kept(archive: Archive, filters: Filters) -> set[str]:
 
 
 @pytest.mark.parametrize(("filters", "expected"), [
-    (Filters("2024-07-01", "2024-12-31"), {OVERVIEW}),  # autumn 2024: only the year-only page overlaps
-    (Filters("2024-04-01", "2024-04-30"), {APRIL, OVERVIEW}),
+    # The overview page is dated only by its year; its sections name their meetings' days
+    # ("Träff 1 – 20 februari", "Träff 2 – 16 maj") and are kept by those days.
+    (Filters("2024-07-01", "2024-12-31"), set()),
+    (Filters("2024-05-01", "2024-05-31"), {OVERVIEW}),
+    (Filters("2024-04-01", "2024-04-30"), {APRIL}),
     (Filters("2024-02-20", "2024-02-20"), {FEBRUARY, OVERVIEW}),
+    (Filters("2024-01-01", "2024-06-30"), {FEBRUARY, APRIL, OVERVIEW}),
     (Filters(None, "2023-12-31"), {MARCH, OCTOBER}),
     (Filters("2025-01-01", None), set()),
 ])
-def test_date_filters_keep_documents_whose_date_overlaps(mini_store, filters, expected):
+def test_date_filters_keep_what_overlaps(mini_store, filters, expected):
     archive = Archive.open(mini_store)
     overview = next(d for d in archive.documents if d["path"] == OVERVIEW)
     assert (overview["date"], overview["date_precision"]) == ("2024-01-01", "year")
     assert _kept(archive, filters) == expected
 
 
+def test_a_year_only_document_is_kept_by_overlap_and_its_dated_sections_by_their_day(mini_store):
+    archive = Archive.open(mini_store)
+    spring = archive.filter_mask(Filters("2024-05-01", "2024-05-31"))
+    kept = archive.meta.chunks_by_rows([r for r in range(archive.size) if spring[r]])
+    assert {c.section for c in kept.values()} == {"Träff 2 – 16 maj"}
+    doc = archive.doc_pos[next(d["doc_id"] for d in archive.documents if d["path"] == OVERVIEW)]
+    assert archive.date_mask("2024-07-01", "2024-12-31")[doc]  # the document's year overlaps
+
+
 def test_a_term_in_the_query_finds_year_only_pages_and_shows_their_year(mini_store):
     archive = Archive.open(mini_store)
-    result = search(archive, "nätverk ht 2024", k=10)
-    assert [h.path for h in result.hits] == [OVERVIEW]
+    result = search(archive, "programmering vt 2024", k=10)
+    assert result.hits and result.hits[0].path == OVERVIEW
+    assert result.hits[0].section == "Träff 2 – 16 maj"
     assert (result.hits[0].date_label, result.hits[0].to_json()["date_precision"]) == ("2024", "year")
+    assert OVERVIEW not in {h.path for h in search(archive, "programmering ht 2024", k=10).hits}
 
 
 def test_stores_without_the_precision_column_imply_it(mini_store, tmp_path):
@@ -187,6 +202,6 @@ def test_stores_without_the_precision_column_imply_it(mini_store, tmp_path):
     precision = {d["path"]: d["date_precision"] for d in archive.documents}
     assert precision[OVERVIEW] == "year"
     assert {p for p, v in precision.items() if v == "day"} == {MARCH, OCTOBER, FEBRUARY, APRIL}
-    assert _kept(archive, Filters("2024-07-01", "2024-12-31")) == {OVERVIEW}
+    assert _kept(archive, Filters("2024-05-01", "2024-05-31")) == {OVERVIEW}
     doc_id = next(d["doc_id"] for d in archive.documents if d["path"] == OVERVIEW)
     assert archive.meta.document(doc_id).date_label == "2024"

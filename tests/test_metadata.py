@@ -14,6 +14,7 @@ from ingest.metadata import (
     find_dates,
     guess_doc_type,
     guess_network,
+    heading_date,
     term_date,
 )
 from ingest.models import DOC_TYPES, ParsedFile, Section
@@ -76,6 +77,19 @@ YEAR_ONLY = {("filename", "2023-01-01"), ("filename", "2024-01-01")}
 def test_a_full_date_of_1_january_in_the_file_name_is_a_day():
     assert extract_date("", "2024-01-01_anteckningar.pdf") == ("2024-01-01", "filename", "day")
     assert extract_date("", "2024_oversikt.html") == ("2024-01-01", "filename", "year")
+
+
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("Träff 2 – 16 maj (tematräff)", "2024-05-16"),
+    ("Tematräff – 19 maj, MDU Västerås", "2024-05-19"),
+    ("Träff 7 – 5:e sept.", "2024-09-05"),
+    ("Mötet 2023-10-05", "2023-10-05"),  # a full date keeps its own year
+    ("Nätverksträffar 2024", None),
+    ("Träff 1 – 30 februari", None),  # no such day
+    ("Punkt 3 i maj-utskicket", None),  # a month without a day
+])
+def test_heading_date_completes_day_and_month_with_the_year(heading, expected):
+    assert heading_date(heading, "2024") == expected
 
 
 def test_labelled_date_must_follow_the_label_closely():

@@ -159,9 +159,11 @@ def test_trend_by_term_and_filters(mini):
     assert result.to_json()["year_only_left_out"] == 1
 
 
-def test_year_only_documents_follow_date_filters_by_overlap(mini):
-    autumn = trend(mini, "avtal", by="year", filters=Filters("2024-07-01", "2024-12-31"))
-    assert [(p.period, p.meetings) for p in autumn.points] == [("2024", 1)]  # the overview page
+def test_year_only_documents_count_by_their_dated_sections_under_date_filters(mini):
+    # The 2024 overview page's sections are dated 20 February and 16 May.
+    may = trend(mini, "programmering", by="year", filters=Filters("2024-05-01", "2024-05-31"))
+    assert [(p.period, p.meetings, p.sections, p.matching_meetings) for p in may.points] == [("2024", 1, 1, 1)]
+    assert not trend(mini, "programmering", by="year", filters=Filters("2024-07-01", "2024-12-31")).points
 
 
 def test_period_sections_explain_the_match(mini):
