@@ -201,3 +201,18 @@ def test_the_upload_page_adds_files_with_metadata(app_store, corpus_copy):
     at.query_params["q"] = "Lego Spike kodbyggen"
     at.run()
     assert "Robotar i årskurs 4" in "\n".join(m.value for m in at.markdown)
+
+
+def test_an_upload_dated_only_by_its_year_keeps_the_year(app_store, corpus_copy):
+    overview = "# Nätverksträffar\n\n## Träff 1 – 9 mars\nVi pratade om robotar och Lego Spike.\n".encode("utf-8")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("app_pages/upload.py").run()
+    at.file_uploader[0].set_value([("2023_natverk-a_oversikt.md", overview, "text/markdown")]).run()
+    assert not at.exception
+    assert [d.value for d in at.date_input] == [None]  # a year is not a day: the field stays empty
+    assert any("bara 2023" in c.value for c in at.caption)
+    at.button(key="upload-add").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    archive = Archive.open(app_store)
+    doc = next(d for d in archive.documents if d["path"].endswith("2023_natverk-a_oversikt.md"))
+    assert (doc["date"], doc["date_precision"]) == ("2023-01-01", "year")
