@@ -19,7 +19,7 @@ from index.storage import SCHEMA_VERSION, Manifest, current_generation, generati
 from index.vectors import VectorIndex
 from ingest.embedding import Embedder, canonical_embedder, load_embedder
 from ingest.errors import ArchiveIndexError
-from ingest.metadata import heading_date
+from ingest.metadata import section_date
 from ingest.models import DOC_TYPES, date_span
 
 
@@ -180,11 +180,11 @@ class Archive:
         A yearly overview page has one section per meeting ("Träff 2 – 16 maj"); a date filter
         judges those sections by their own day rather than by the whole year.
         """
-        years = {d["doc_id"]: d["date"][:4] for d in self.documents if d["date"] and d["date_precision"] == "year"}
+        years = {d["doc_id"]: d["date"] for d in self.documents if d["date"] and d["date_precision"] == "year"}
         found = []
         for r in self.meta.query_in("SELECT row, doc_id, section FROM chunks", "doc_id", sorted(years)):
-            day = heading_date(r["section"], years[r["doc_id"]])
-            if day:
+            day, precision = section_date(years[r["doc_id"]], "year", r["section"])
+            if precision == "day":
                 found.append((r["row"], day))
         found.sort()
         return (np.array([row for row, _ in found], dtype=np.int64),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from index.filters import fold, name_matches
 from index.metastore import MetaStore
+from ingest.metadata import section_date
 from ingest.models import Document
 
 SCHEMA = """
@@ -131,10 +132,11 @@ def _spans(rows: Iterable[dict]) -> list[OrganisationSpan]:
     docs: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         org = row["organisation"]
-        span = spans.setdefault(org, OrganisationSpan(org, row["date"], row["date"], 0))
-        if row["date"]:
-            span.first = min(filter(None, (span.first, row["date"])))
-            span.last = max(filter(None, (span.last, row["date"])))
+        date, _ = section_date(row["date"], row.get("date_precision", "day"), row.get("section", ""))
+        span = spans.setdefault(org, OrganisationSpan(org, date, date, 0))
+        if date:
+            span.first = min(filter(None, (span.first, date)))
+            span.last = max(filter(None, (span.last, date)))
         docs[org].add(row["doc_id"])
     for org, span in spans.items():
         span.documents = len(docs[org])
@@ -143,7 +145,8 @@ def _spans(rows: Iterable[dict]) -> list[OrganisationSpan]:
 
 def write_directory(path: Path, documents: Sequence[Document]) -> None:
     """Add the people directory (the ``persons`` table) to a new generation's meta.sqlite."""
-    rows = [{"doc_id": d.doc_id, "name": p.name, "organisation": p.organisation, "date": d.date}
+    rows = [{"doc_id": d.doc_id, "name": p.name, "organisation": p.organisation, "date": d.date,
+             "date_precision": d.date_precision, "section": p.section}
             for d in documents for p in d.people]
     entries = build_entries(rows)
     con = sqlite3.connect(path)

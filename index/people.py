@@ -15,6 +15,7 @@ from index.filters import fold, search_mask, with_query_dates
 from index.query import understand_query
 from index.search import DEFAULT_RANKING, lexical_scores, rrf
 from index.vectors import _top_k
+from ingest.metadata import section_date
 from ingest.models import date_label
 
 #: How many fused chunk candidates each method contributes, and how many of them give credit.
@@ -299,9 +300,10 @@ def find_people(archive: Archive, query: str, k: int = 10, filters: Filters | No
         for key, credit in _credits(directory, people.get(chunk.doc_id, []), chunk, doc, DECAY ** rank).items():
             held = places[key].get((doc["doc_id"], credit.place))
             if held is None or credit.weight > held.weight:
+                date, precision = section_date(doc["date"], doc["date_precision"], credit.section)
                 places[key][(doc["doc_id"], credit.place)] = Evidence(
-                    doc["doc_id"], doc["title"], doc["date"], credit.section, credit.role, doc["path"],
-                    doc["doc_type"], chunk.chunk_id, credit.weight, doc["date_precision"])
+                    doc["doc_id"], doc["title"], date, credit.section, credit.role, doc["path"],
+                    doc["doc_type"], chunk.chunk_id, credit.weight, precision)
     period = archive.period()
     results = []
     for key, evidence in places.items():
@@ -337,8 +339,9 @@ def person_profile(archive: Archive, name: str) -> PersonProfile | None:
     talks: dict[tuple[str, str], Appearance] = {}
     meetings: dict[str, Appearance] = {}
     for row in rows:
-        seen = Appearance(row["doc_id"], row["doc_title"], row["date"], row["doc_type"], row["network"],
-                          row["path"], row["role"], row["section"], row["date_precision"])
+        date, precision = section_date(row["date"], row["date_precision"], row["section"])
+        seen = Appearance(row["doc_id"], row["doc_title"], date, row["doc_type"], row["network"],
+                          row["path"], row["role"], row["section"], precision)
         if row["role"] == "presenter":
             talks.setdefault((row["doc_id"], row["section"]), seen)
         else:

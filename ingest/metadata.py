@@ -87,6 +87,16 @@ def heading_date(heading: str, year: str) -> str | None:
     return _valid(int(year), MONTHS[m.group(2).lower()], int(m.group(1))) if m else None
 
 
+def section_date(date: str | None, precision: str, heading: str) -> tuple[str | None, str]:
+    """(date, precision) of one section: a section of a year-only document (a yearly overview
+    page) whose heading names its meeting's day has that day; any other has its document's."""
+    if date and precision == "year":
+        day = heading_date(heading, date[:4])
+        if day:
+            return day, "day"
+    return date, precision
+
+
 def term_date(text: str) -> str | None:
     """A representative date for the first term named in a text ("HT 2023" -> 2023-10-15)."""
     m = _TERM.search(text)

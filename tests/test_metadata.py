@@ -15,6 +15,7 @@ from ingest.metadata import (
     guess_doc_type,
     guess_network,
     heading_date,
+    section_date,
     term_date,
 )
 from ingest.models import DOC_TYPES, ParsedFile, Section
@@ -90,6 +91,14 @@ def test_a_full_date_of_1_january_in_the_file_name_is_a_day():
 ])
 def test_heading_date_completes_day_and_month_with_the_year(heading, expected):
     assert heading_date(heading, "2024") == expected
+
+
+def test_section_date_only_refines_year_only_documents():
+    assert section_date("2024-01-01", "year", "Träff 3 – 8 oktober") == ("2024-10-08", "day")
+    assert section_date("2024-01-01", "year", "Nätverksträffar 2024") == ("2024-01-01", "year")
+    assert section_date("2024-03-12", "day", "Nästa träff 8 oktober") == ("2024-03-12", "day")
+    assert section_date("2023-10-15", "term", "Träff 3 – 8 oktober") == ("2023-10-15", "term")
+    assert section_date(None, "day", "Träff 3 – 8 oktober") == (None, "day")
 
 
 def test_labelled_date_must_follow_the_label_closely():

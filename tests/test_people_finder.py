@@ -28,6 +28,24 @@ def _row(name: str, organisation: str | None, date: str, doc_id: str, role: str 
             "doc_title": f"Möte {date}", "date": date, "path": f"{doc_id}.md", "network": "n", "doc_type": "minutes"}
 
 
+def test_a_yearly_overview_dates_a_talk_by_its_meeting_day():
+    overview = {**_row("Helena Welén", "Skolverket", "2022-01-01", "d9"), "date_precision": "year",
+                "section": "Träff 3 – 22 september, Nyköping"}
+    undated_part = {**_row("Helena Welén", "Skolverket", "2023-01-01", "d8"), "date_precision": "year",
+                    "section": "Nätverksträffar 2023"}
+    directory = PeopleDirectory([overview, undated_part, _row("Helena Welén", "Skolverket", "2024-03-01", "d1")])
+    spans = [(s.first, s.last) for s in directory.organisations("helena welen")]
+    assert spans == [("2022-09-22", "2024-03-01")]
+
+
+@pytest.mark.model
+def test_profile_dates_overview_talks_by_their_meeting_day(corpus_archive):
+    profile = person_profile(corpus_archive, "Jonas Ekholm")
+    overview = next(t for t in profile.presentations if t.section == "Träff 3 – 22 september, Nyköping")
+    assert (overview.date, overview.date_label, overview.doc_type) == ("2022-09-22", "2022-09-22", "overview")
+    assert [t.date for t in profile.presentations] == sorted(t.date for t in profile.presentations)
+
+
 @pytest.mark.parametrize(("a", "b"), [
     ("Helena Welén", "helena  welen"),
     ("HELENA WELÉN", " Helena Welén "),
