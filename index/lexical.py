@@ -17,6 +17,9 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 #: only the posting lists of its own terms, so a large index need not fit in memory
 #: (benchmarks/RESULTS.md measures 1M chunks).
 MMAP_MIN_ROWS = 100_000
+#: BM25 term-frequency saturation and length normalisation. Checked against k1 0.9–2.0 and b
+#: 0.4–0.9 through the full search (benchmarks/tune_retrieval.py --bm25): flat, these stay.
+BM25_K1, BM25_B = 1.2, 0.75
 
 
 class LexicalIndex:
@@ -27,11 +30,11 @@ class LexicalIndex:
         self.size = size
 
     @classmethod
-    def build(cls, token_lists: Sequence[list[str]]) -> LexicalIndex:
+    def build(cls, token_lists: Sequence[list[str]], k1: float = BM25_K1, b: float = BM25_B) -> LexicalIndex:
         """Index chunks given as lists of analysed tokens (see SwedishAnalyzer.tokens)."""
         import bm25s
 
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25 = bm25s.BM25(k1=k1, b=b)
         if token_lists:
             bm25.index([list(t) for t in token_lists], show_progress=False)
         return cls(bm25, len(token_lists))
