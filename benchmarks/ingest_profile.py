@@ -57,7 +57,8 @@ def parse_and_chunk(corpus: Path, embedder) -> dict:
         t2 = time.perf_counter()
         meta = extract_metadata(parsed, rel, sidecar)
         doc = Document(doc_id_for(rel), rel, meta.title, meta.date, meta.doc_type, meta.network, "0" * 64,
-                       parsed.format, parsed.sections, date_source=meta.date_source)
+                       parsed.format, parsed.sections, date_source=meta.date_source,
+                       date_precision=meta.date_precision)
         doc.people = extract_people(doc, meta.presenters)
         t3 = time.perf_counter()
         chunks = chunk_document(doc, config, embedder.count_tokens)

@@ -136,7 +136,7 @@ def generate(base: Base, size: int, seed: int = 0, noise: float = 0.9, networks:
         names = rng.choice(regulars[slug], int(rng.integers(3, 11)), replace=False)
         persons = [Person(people[i], f"{place} kommun", "presenter" if j == 0 else "present")
                    for j, i in enumerate(names)]
-        doc = replace(source, doc_id=doc_id, path=path, title=title, date=date, network=slug,
+        doc = replace(source, doc_id=doc_id, path=path, title=title, date=date, date_precision="day", network=slug,
                       content_hash=hashlib.sha256(path.encode()).hexdigest(), people=persons)
         pieces = base.chunks[which][:size - total]
         chunks = [replace(c, chunk_id=f"{doc_id}-{n}", doc_id=doc_id,
