@@ -110,7 +110,8 @@ def trends_cmd(themes, index_dir, by, date_from, date_to, networks, doc_types, m
                as_json, as_csv):
     """Meetings per year or term that discuss each THEME, and their share."""
     from index.export import rows_to_csv, trend_document_rows
-    from index.trends import DEFAULT_CALIBRATION, Calibration, period_sections, trends
+    from index.theme_match import DEFAULT_CALIBRATION, Calibration
+    from index.trends import period_sections, trends
 
     calibration = Calibration(margin=None if lexical_only else margin if margin is not None else DEFAULT_CALIBRATION.margin)
     archive, filters = _open(index_dir, date_from, date_to, networks, doc_types)

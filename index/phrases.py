@@ -1,7 +1,7 @@
 """Rows that hold a phrase: candidates from the BM25 posting lists, confirmed on the chunks' words.
 
 Trends match a theme's phrasings against each chunk's heading and text, word by word after
-Swedish analysis (see :func:`index.trends.lexical_mask`). Analysing every chunk of a large
+Swedish analysis (see :func:`index.theme_match.lexical_mask`). Analysing every chunk of a large
 archive on the first request took 157 s and several GiB at 1M chunks; instead, the rows
 holding every word of a phrase are read from the BM25 posting lists (which cover title,
 heading and text: a superset), and only rows that need it are analysed:

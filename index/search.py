@@ -14,19 +14,17 @@ import numpy as np
 
 from index.archive import Archive, Filters
 from index.filters import search_mask, with_query_dates
-from index.hits import make_hit
+from index.hits import aggregate_documents, collapse_by_document, fold_duplicates, make_hit, source_of
 from index.query import QueryUnderstanding, understand_query
 from index.snippets import make_snippet
 from index.vectors import _top_k
 from index.thesaurus import Thesaurus
 from ingest.errors import ConfigError
-from ingest.models import SearchHit, date_label
+from ingest.models import SearchHit
 
 METHODS = ("hybrid", "dense", "bm25")
 #: The textbook reciprocal rank fusion constant (Cormack et al.), the untuned baseline.
 RRF_K = 60
-#: Hits from one document shown under its best hit.
-MORE_PER_DOC = 3
 #: A word of a query, for telling keyword queries from sentences ("1:1", "PUB-avtal" are one).
 _WORD = re.compile(r"\w[\w:-]*")
 
@@ -281,7 +279,7 @@ def feedback_terms(archive: Archive, ranked: list[tuple[int, float]], query: str
     ``ranking.feedback_terms`` words with most votes that the query does not already hold
     are returned, as analysed tokens.
     """
-    heads = [row for row, _ in _collapse(archive, ranked, ranking.feedback_docs, collapse=True)[0]]
+    heads = [row for row, _ in collapse_by_document(archive, ranked, ranking.feedback_docs, collapse=True)[0]]
     votes: dict[str, float] = {}
     texts = archive.meta.chunks_by_rows(heads)
     for row in heads:
@@ -337,12 +335,12 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
     depth = max(100, k * 10)
     while True:  # a few large documents can fill the candidates; look deeper until k documents are found
         ranked = rank_masked(archive, text, depth, mask, method, expand, ranking)
-        chosen, extras = _collapse(archive, ranked, limit, collapse)
+        chosen, extras = collapse_by_document(archive, ranked, limit, collapse)
         if len(chosen) >= limit or depth >= allowed:
             break
         depth = min(allowed, depth * 4)
     if collapse and ranking.doc_decay > 0:
-        chosen = _aggregate(chosen, extras, ranking.doc_decay, k + min(k, 5))
+        chosen = aggregate_documents(chosen, extras, ranking.doc_decay, k + min(k, 5))
     rows_needed = [r for r, _ in chosen] + [r for group in extras.values() for r, _ in group]
     chunks = archive.meta.chunks_by_rows(rows_needed)
     twins: dict[int, list[int]] = {}
@@ -356,85 +354,10 @@ def search(archive: Archive, query: str, k: int = 10, filters: Filters | None = 
     for row, score in chosen[:k]:
         hit = _hit(archive, chunks[row], score, marked)
         hit.more = [_hit(archive, chunks[r], s, marked, snippet=False) for r, s in extras[row]]
-        hit.sources = [_source(archive, chunks[r]) for r in twins.get(row, [])]
+        hit.sources = [source_of(archive, chunks[r]) for r in twins.get(row, [])]
         hits.append(hit)
     took = (time.perf_counter() - started) * 1000
     return SearchResult(query, took, hits, method, _filters_json(filters), understood, expanded)
-
-
-#: Two passages whose word trigrams overlap this much (Jaccard) are the same passage.
-DUPLICATE_JACCARD = 0.8
-
-
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + 3]) for i in range(max(len(words) - 2, 0))}
-
-
-def fold_duplicates(ranked: list[tuple[int, float]], texts: dict[int, str]
-                    ) -> tuple[list[tuple[int, float]], dict[int, list[int]]]:
-    """Fold near-identical passages (the same slide in two decks) into the best-ranked one.
-
-    Returns:
-        The kept (row, score) pairs in order, and for each kept row the rows folded into it.
-    """
-    kept: list[tuple[int, float]] = []
-    shingles: dict[int, set] = {}
-    twins: dict[int, list[int]] = {}
-    for row, score in ranked:
-        own = _shingles(texts[row])
-        twin = None
-        if len(own) >= 5:
-            twin = next((r for r, _ in kept if len(own & shingles[r]) >= DUPLICATE_JACCARD * len(own | shingles[r])),
-                        None)
-        if twin is not None:
-            twins.setdefault(twin, []).append(row)
-            continue
-        kept.append((row, score))
-        shingles[row] = own
-    return kept, twins
-
-
-def _source(archive: Archive, chunk) -> dict:
-    """Where a folded duplicate passage also stands, for SearchHit.sources."""
-    doc = archive.documents[archive.doc_pos[chunk.doc_id]]
-    return {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "path": doc["path"], "title": doc["title"],
-            "date": doc["date"], "date_label": date_label(doc["date"], doc["date_precision"]),
-            "section": chunk.section, "page": chunk.page}
-
-
-def _collapse(archive: Archive, ranked: list[tuple[int, float]], limit: int,
-              collapse: bool) -> tuple[list[tuple[int, float]], dict[int, list[tuple[int, float]]]]:
-    """The first ``limit`` hits (one per document when collapsing) and each one's further hits."""
-    chosen: list[tuple[int, float]] = []
-    extras: dict[int, list[tuple[int, float]]] = {}  # head row -> further hits of its document
-    head_of_doc: dict[int, int] = {}
-    for row, score in ranked:
-        doc = int(archive.row_doc[row])
-        if collapse and doc in head_of_doc:
-            group = extras[head_of_doc[doc]]
-            if len(group) < MORE_PER_DOC:
-                group.append((row, score))
-            continue
-        if len(chosen) >= limit:
-            if collapse:
-                continue  # keep collecting further hits of the documents already chosen
-            break
-        head_of_doc[doc] = row
-        extras[row] = []
-        chosen.append((row, score))
-    return chosen, extras
-
-
-def _aggregate(chosen: list[tuple[int, float]], extras: dict[int, list[tuple[int, float]]],
-               decay: float, k: int) -> list[tuple[int, float]]:
-    """Re-score each document by its best chunk plus decayed scores of its further chunks."""
-    rescored = []
-    for row, score in chosen:
-        total = score + sum(s * decay ** (i + 1) for i, (_, s) in enumerate(extras[row]))
-        rescored.append((row, total))
-    rescored.sort(key=lambda item: (-item[1], item[0]))
-    return rescored[:k]
 
 
 def _hit(archive: Archive, chunk, score: float, query: str, snippet: bool = True) -> SearchHit:

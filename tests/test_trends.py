@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from arkiv.cli import main
 from index.archive import Archive, Filters
-from index.trends import (
-    DEFAULT_CALIBRATION, Calibration, all_periods, lexical_mask, match_theme, period_of, period_sections,
-    theme_slots, trend, trends, current_thesaurus)
+from index.theme_match import (DEFAULT_CALIBRATION, Calibration, current_thesaurus, lexical_mask, match_theme,
+                                theme_slots)
+from index.trends import all_periods, period_of, period_sections, trend, trends
 from ingest.errors import ConfigError
 
 from conftest import LABELS
