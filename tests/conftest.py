@@ -73,6 +73,20 @@ def app_env(monkeypatch, mini_store):
     return mini_store
 
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def search_page(query: str):
+    """The app's search page run with ``?q=query`` (an AppTest), checked to have run cleanly."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = query
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def markdown_of(at) -> str:
     """All Markdown an AppTest run rendered, as one string."""
     return "\n".join(m.value for m in at.markdown)

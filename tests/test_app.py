@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import markdown_of
+from conftest import markdown_of, search_page
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -25,19 +25,11 @@ def test_search_page_shows_results(app_env):
 
 
 def test_query_in_url_runs_the_search(app_env):
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["q"] = "skärmtid förskolan"
-    at.run()
-    assert not at.exception
-    assert "natverk-b" in markdown_of(at)
+    assert "natverk-b" in markdown_of(search_page("skärmtid förskolan"))
 
 
 def test_a_year_only_page_shows_its_year_not_1_january(app_env):
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["q"] = "programmering vt 2024"
-    at.run()
-    assert not at.exception
-    text = markdown_of(at)
+    text = markdown_of(search_page("programmering vt 2024"))
     assert "2024 · Översikt · natverk-b" in text and "2024-01-01" not in text
 
 

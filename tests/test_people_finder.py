@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from conftest import markdown_of
+from conftest import markdown_of, search_page
 
 from arkiv.cli import main
 from index.archive import Archive
@@ -186,17 +186,10 @@ def test_people_page_profile_and_escaping(app_env):
 
 
 def test_search_page_answers_who_questions_with_people(app_env):
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["q"] = "vem har pratat om digitala nationella prov?"
-    at.run()
-    assert not at.exception
-    text = markdown_of(at)
+    text = markdown_of(search_page("vem har pratat om digitala nationella prov?"))
     assert "Personer som har presenterat eller pratat om ”digitala nationella prov”" in text
     assert text.index("1. Helena Welén") < text.index("<div class='hit-snippet'>")  # above the results
-    plain = AppTest.from_file(APP, default_timeout=30)
-    plain.query_params["q"] = "digitala nationella prov"
-    plain.run()
-    assert "Personer som har presenterat" not in markdown_of(plain)
+    assert "Personer som har presenterat" not in markdown_of(search_page("digitala nationella prov"))
 
 
 def _speaker_questions() -> list[dict]:
