@@ -16,7 +16,7 @@ from index.query import understand_query
 from index.search import DEFAULT_RANKING, lexical_scores, rrf
 from index.vectors import _top_k
 from ingest.metadata import section_date
-from ingest.models import date_label
+from ingest.models import Dated
 
 #: How many fused chunk candidates each method contributes, and how many of them give credit.
 DEPTH = 80
@@ -42,7 +42,7 @@ _ATTENDANCE_ROLES = ("chair", "note_taker", "coordinator", "guest", "present", "
 
 
 @dataclass
-class Evidence:
+class Evidence(Dated):
     """One place where a person presented or spoke on the theme.
 
     Attributes:
@@ -64,11 +64,6 @@ class Evidence:
     chunk_id: str = ""
     weight: float = 0.0
     date_precision: str = "day"
-
-    @property
-    def date_label(self) -> str | None:
-        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
-        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "date_precision": self.date_precision,
@@ -98,7 +93,7 @@ class PersonResult:
 
 
 @dataclass
-class Appearance:
+class Appearance(Dated):
     """One document where a person had a role: a talk they gave or a meeting they took part in."""
 
     doc_id: str
@@ -111,15 +106,10 @@ class Appearance:
     section: str = ""
     date_precision: str = "day"
 
-    @property
-    def date_label(self) -> str | None:
-        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
-        return date_label(self.date, self.date_precision)
-
     def to_json(self) -> dict:
         return {"doc_id": self.doc_id, "title": self.title, "date": self.date, "date_precision": self.date_precision,
-                "date_label": self.date_label, "doc_type": self.doc_type, "network": self.network, "path": self.path, "role": self.role,
-                "section": self.section}
+                "date_label": self.date_label, "doc_type": self.doc_type, "network": self.network, "path": self.path,
+                "role": self.role, "section": self.section}
 
 
 @dataclass

@@ -23,7 +23,7 @@ from index.search import DEFAULT_RANKING, rrf
 from index.snippets import make_snippet
 from index.themes import WORD_RE, readable_form
 from ingest.errors import ConfigError
-from ingest.models import SearchHit, date_label
+from ingest.models import Dated, SearchHit
 
 ORDERS = ("best", "newest")
 METHODS = ("hybrid", "dense")
@@ -41,7 +41,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 @dataclass
-class SimilarSource:
+class SimilarSource(Dated):
     """What similar discussions are sought for.
 
     Attributes:
@@ -63,11 +63,6 @@ class SimilarSource:
     section: str
     text: str
     date_precision: str = "day"
-
-    @property
-    def date_label(self) -> str | None:
-        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated or text."""
-        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "ref": self.ref, "doc_id": self.doc_id, "title": self.title,

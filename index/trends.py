@@ -198,7 +198,7 @@ def count_periods(archive: Archive, matched: np.ndarray, by: str, filters: Filte
     doc_period = np.full(len(archive.documents), -1, dtype=np.int64)
     doc_period[dated] = np.array([slot[period_of(str(d), by)] for d in unique_dates.tolist()])[inverse]
     n = len(points)
-    rows = np.flatnonzero(archive.row_body & in_range & keep[archive.row_doc])
+    rows = np.flatnonzero(archive.row_body & in_range)
     hits = rows[matched[rows]]
     if similarity is not None:
         hits = hits[np.argsort(-similarity[hits], kind="stable")]

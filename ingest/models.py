@@ -51,6 +51,18 @@ def date_label(date: str | None, precision: str = "day") -> str | None:
     return date
 
 
+class Dated:
+    """A record with a ``date`` and its ``date_precision``, shown by ``date_label``."""
+
+    date: str | None
+    date_precision: str
+
+    @property
+    def date_label(self) -> str | None:
+        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
+        return date_label(self.date, self.date_precision)
+
+
 #: How a person took part in a meeting or document.
 ROLES: tuple[str, ...] = ("presenter", "present", "guest", "absent", "chair", "note_taker", "coordinator")
 
@@ -123,7 +135,7 @@ class Person:
 
 
 @dataclass
-class Document:
+class Document(Dated):
     """One file of the archive with its metadata.
 
     Attributes:
@@ -162,11 +174,6 @@ class Document:
         if self.date_precision not in DATE_PRECISIONS:
             raise ValueError(f"Document date_precision must be one of {', '.join(DATE_PRECISIONS)}; "
                              f"got {self.date_precision!r}")
-
-    @property
-    def date_label(self) -> str | None:
-        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
-        return date_label(self.date, self.date_precision)
 
 
 @dataclass
@@ -208,7 +215,7 @@ class Chunk:
 
 
 @dataclass
-class SearchHit:
+class SearchHit(Dated):
     """One ranked search result.
 
     Attributes:
@@ -238,11 +245,6 @@ class SearchHit:
     more: list[SearchHit] = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
     date_precision: str = "day"
-
-    @property
-    def date_label(self) -> str | None:
-        """The date as shown: a day, "VT 2024"/"HT 2024" or a year; None when undated."""
-        return date_label(self.date, self.date_precision)
 
     def to_json(self) -> dict:
         """The hit as the CLI's JSON contract prints it."""

@@ -205,6 +205,22 @@ def _report(capsys, label: str, stats: Stats) -> None:
 
 
 @pytest.fixture(scope="module", autouse=True)
+def _without_ocr():
+    """A mangled PDF often loses its text layer and would go to OCR, which runs tesseract for
+    seconds per page: real work, not a hang, bounded by OCR's own timeouts and the ingest
+    worker's time limit, and tested on its own (tests/test_incremental.py). The fuzz bound is
+    for the parsers, so OCR answers here as it does where tesseract is not installed."""
+    from ingest.readers import pdf
+
+    def no_ocr(data: bytes, name: str):
+        raise UnreadableFileError(f"{name}: the PDF has no text layer (OCR is off in the fuzz tests)")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf, "ocr_pdf", no_ocr)
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
 def _print_total(request):
     started = time.perf_counter()
     _warm_up()
