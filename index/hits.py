@@ -63,7 +63,7 @@ def source_of(archive: Archive, chunk) -> dict:
 
 
 def collapse_by_document(archive: Archive, ranked: list[tuple[int, float]], limit: int,
-              collapse: bool) -> tuple[list[tuple[int, float]], dict[int, list[tuple[int, float]]]]:
+                         collapse: bool) -> tuple[list[tuple[int, float]], dict[int, list[tuple[int, float]]]]:
     """The first ``limit`` hits (one per document when collapsing) and each one's further hits."""
     chosen: list[tuple[int, float]] = []
     extras: dict[int, list[tuple[int, float]]] = {}  # head row -> further hits of its document
@@ -86,7 +86,7 @@ def collapse_by_document(archive: Archive, ranked: list[tuple[int, float]], limi
 
 
 def aggregate_documents(chosen: list[tuple[int, float]], extras: dict[int, list[tuple[int, float]]],
-               decay: float, k: int) -> list[tuple[int, float]]:
+                        decay: float, k: int) -> list[tuple[int, float]]:
     """Re-score each document by its best chunk plus decayed scores of its further chunks."""
     rescored = []
     for row, score in chosen:
