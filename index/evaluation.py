@@ -124,6 +124,8 @@ def evaluate(archive: Archive, questions: Sequence[Question],
                 (archive, _runner("hybrid", DEFAULT_RANKING.expanding_all())),
             "hybrid, default + document aggregation":
                 (archive, _runner("hybrid", replace(DEFAULT_RANKING, doc_decay=0.3))),
+            "hybrid, default with normalised score fusion instead of RRF":
+                (archive, _runner("hybrid", replace(DEFAULT_RANKING, fusion="score"))),
         }
     scores: list[MethodScore] = []
     for name, (variant, run) in methods.items():

@@ -23,6 +23,9 @@ from ingest.errors import ConfigError
 from ingest.models import SearchHit
 
 METHODS = ("hybrid", "dense", "bm25")
+#: How hybrid search combines its two candidate lists: weighted reciprocal rank fusion, or a
+#: convex combination of min-max normalised scores (measured in benchmarks/RESULTS.md).
+FUSIONS = ("rrf", "score")
 #: The textbook reciprocal rank fusion constant (Cormack et al.), the untuned baseline.
 RRF_K = 60
 #: A word of a query, for telling keyword queries from sentences ("1:1", "PUB-avtal" are one).
@@ -76,7 +79,9 @@ class Ranking:
     0.715 to 0.806 and a dense weight of 0.5 to 0.853 (both halves of them agreed), while
     expansion lowered it on sentences. So keyword queries get ``short_expansion_weight``
     and ``short_dense_weight``; sentences are not expanded (`--thesaurus` expands every
-    query). Document aggregation lowered nDCG@10 and is off.
+    query). Document aggregation lowered nDCG@10 and is off. Normalised score fusion
+    (``fusion="score"``) was measured against RRF with the same weights and lost on nDCG@10
+    and first hits, so RRF is the default.
 
     Pseudo-relevance feedback (hybrid only): after a first fusion, the 20 most telling words
     of the best chunks of the first 3 documents (term frequency times IDF) join the BM25
@@ -86,6 +91,9 @@ class Ranking:
     and gained on the other half (benchmarks/RESULTS.md).
 
     Attributes:
+        fusion: "rrf" (weighted reciprocal rank fusion) or "score": each method's scores over
+            the union of both candidate lists are min-max normalised and added with the
+            weights below, scaled to sum to 1 (dense 1.5 and lexical 1.0 give 0.6 and 0.4).
         rrf_k: Reciprocal rank fusion constant: score = sum of weight / (rrf_k + rank).
         dense_weight: Weight of the dense (e5) ranking in the fusion.
         lexical_weight: Weight of the BM25 ranking in the fusion.
@@ -103,6 +111,7 @@ class Ranking:
         feedback_weight: Weight of the feedback words' BM25 against the query's own.
     """
 
+    fusion: str = "rrf"
     rrf_k: int = 20
     dense_weight: float = 1.5
     lexical_weight: float = 1.0
@@ -155,6 +164,32 @@ def rrf(rankings: list[np.ndarray], k: int = RRF_K, weights: list[float] | None 
         for rank, row in enumerate(rows.tolist(), start=1):
             fused[row] = fused.get(row, 0.0) + weight / (k + rank)
     return fused
+
+
+def score_fusion(archive: Archive, query_vector: np.ndarray, dense: tuple[np.ndarray, np.ndarray],
+                 lexical: np.ndarray, lexical_rows: np.ndarray, weights: list[float]) -> dict[int, float]:
+    """Convex combination of min-max normalised dense and BM25 scores (``Ranking.fusion="score"``).
+
+    Every row of either candidate list is scored by both methods (the cosine of a lexical
+    candidate is computed, the BM25 of a dense candidate read from ``lexical``, the scores of
+    every row), each method's scores are scaled to [0, 1] over those rows, and the two are
+    added with ``weights`` (dense, lexical) scaled to sum to 1.
+    """
+    dense_rows, dense_sims = dense
+    union = np.union1d(dense_rows, lexical_rows)
+    if not len(union):
+        return {}
+    sims = dict(zip(dense_rows.tolist(), dense_sims.tolist()))
+    missing = np.array([r for r in union.tolist() if r not in sims], dtype=np.int64)
+    if len(missing):
+        sims.update(zip(missing.tolist(), archive.vectors.row_scores(missing, query_vector).tolist()))
+    columns = (np.array([sims[r] for r in union.tolist()], dtype=np.float64), lexical[union].astype(np.float64))
+    total = sum(weights) or 1.0
+    fused = np.zeros(len(union))
+    for values, weight in zip(columns, weights):
+        low, high = values.min(), values.max()
+        fused += (weight / total) * ((values - low) / (high - low) if high > low else np.ones_like(values))
+    return dict(zip(union.tolist(), fused.tolist()))
 
 
 def expansion_terms(query: str) -> list[str]:
@@ -239,6 +274,8 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
     """Like ``rank_rows``, over the rows a boolean mask allows (None: all rows)."""
     if method not in METHODS:
         raise ConfigError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
+    if ranking.fusion not in FUSIONS:
+        raise ConfigError(f"unknown fusion {ranking.fusion!r}; use one of {', '.join(FUSIONS)}")
     ranking = ranking.for_query(query)
     rankings: list[np.ndarray] = []
     weights: list[float] = []
@@ -246,10 +283,11 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
     if mask is not None and not mask.any():
         return []
     if method in ("hybrid", "dense"):
-        rows, sims = archive.vectors.search(archive.embedder.embed_query(query), depth, mask)
-        rankings.append(rows)
+        query_vector = archive.embedder.embed_query(query)
+        dense = archive.vectors.search(query_vector, depth, mask)
+        rankings.append(dense[0])
         weights.append(ranking.dense_weight)
-        scores = dict(zip(rows.tolist(), sims.tolist()))
+        scores = dict(zip(dense[0].tolist(), dense[1].tolist()))
     if method in ("hybrid", "bm25") and archive.lexical.size:
         bm = lexical_scores(archive, query, mask, ranking.expansion_weight if expand else 0.0)
         top = _top_k(bm, depth)
@@ -258,16 +296,23 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
         weights.append(ranking.lexical_weight)
         if method == "bm25":
             scores = dict(zip(rows.tolist(), bm[rows].tolist()))
-    if method == "hybrid":
-        scores = rrf(rankings, ranking.rrf_k, weights)
-        if ranking.feedback_docs and len(rankings) == 2:
+    if method == "hybrid" and len(rankings) == 2:
+        def fuse() -> dict[int, float]:
+            if ranking.fusion == "score":
+                return score_fusion(archive, query_vector, dense, bm, rankings[1], weights)
+            return rrf(rankings, ranking.rrf_k, weights)
+
+        scores = fuse()
+        if ranking.feedback_docs:
             fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
             extra = feedback_terms(archive, fused, query, ranking)
             if extra:
                 bm = bm + ranking.feedback_weight * archive.lexical.scores(extra, mask)
                 top = _top_k(bm, depth)
                 rankings[1] = top[bm[top] > 0]
-                scores = rrf(rankings, ranking.rrf_k, weights)
+                scores = fuse()
+    elif method == "hybrid":
+        scores = rrf(rankings, ranking.rrf_k, weights)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
