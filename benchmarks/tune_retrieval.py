@@ -1,6 +1,6 @@
 """Measure fusion settings on the labeled questions, to choose the defaults by figures.
 
-Usage: python benchmarks/tune_retrieval.py [--index data/index] [--bm25 | --fusion]
+Usage: python benchmarks/tune_retrieval.py [--index data/index] [--bm25 | --fusion | --summaries]
 
 Prints nDCG@10, recall@10, MRR@10 and first-hit accuracy for a grid of Ranking settings
 (reciprocal rank fusion constant, dense weight, thesaurus weight for sentences, document
@@ -14,6 +14,10 @@ scored on the other half.
 With ``--fusion``: normalised score fusion (``Ranking.fusion="score"``) against the shipped
 reciprocal rank fusion, over a grid of the dense share for sentences and for keyword
 queries, reported the same way (all questions, each half, held-out choice).
+
+With ``--summaries``: the share of their meeting's best score that meeting summaries
+(sections of yearly overview pages) borrow (``Ranking.summary_weight``; index/meetings.py),
+reported the same way.
 """
 
 from __future__ import annotations
@@ -38,14 +42,15 @@ def main() -> None:
     parser.add_argument("--labels", default=str(ROOT / "tests" / "data" / "labels"))
     parser.add_argument("--bm25", action="store_true", help="tune BM25's k1 and b instead of the fusion")
     parser.add_argument("--fusion", action="store_true", help="normalised score fusion against RRF")
+    parser.add_argument("--summaries", action="store_true", help="the share meeting summaries borrow")
     args = parser.parse_args()
     archive = Archive.open(Path(args.index))
     questions = load_questions(Path(args.labels))
     if args.bm25:
         bm25_grid(archive, questions)
         return
-    if args.fusion:
-        fusion_grid(archive, questions)
+    if args.fusion or args.summaries:
+        (fusion_grid if args.fusion else summary_grid)(archive, questions)
         return
     grid = itertools.product([20, 60], [1.0, 1.5], [0.0, 0.3], [0.0, 0.3], [0, 3])
     methods = {}
@@ -93,13 +98,26 @@ def fusion_grid(archive: Archive, questions: list) -> None:
         share, short_share = round(dense_w / (dense_w + 1), 2), round(short_w / (short_w + 1), 2)
         settings[("score", f"dense share {share}, keyword queries {short_share}")] = replace(
             DEFAULT_RANKING, fusion="score", dense_weight=dense_w, short_dense_weight=short_w)
-    scores: dict[tuple, list[MethodScore]] = {}
+    print_with_halves(score_settings(archive, questions, settings, halves), shipped, "fusion", halves)
+
+
+def summary_grid(archive: Archive, questions: list) -> None:
+    """Meeting summaries borrowing 0 (off) to 1.0 of their meeting's best score."""
+    halves = [questions[0::2], questions[1::2]]
+    settings = {w: replace(DEFAULT_RANKING, summary_weight=w) for w in (0.0, 0.25, 0.4, 0.5, 0.6, 0.75, 1.0)}
+    scores = score_settings(archive, questions, settings, halves)
+    print_with_halves(scores, DEFAULT_RANKING.summary_weight, "summary weight", halves)
+
+
+def score_settings(archive: Archive, questions: list, settings: dict, halves: list[list]) -> dict:
+    """Default search under each Ranking of ``settings`` (key -> Ranking), scored with halves."""
+    scores: dict = {}
     for key, ranking in settings.items():
         def run(arch, query, ranking=ranking):
             return [p for h in search(arch, query, k=10, ranking=ranking).hits
                     for p in (h.path, *(s["path"] for s in h.sources))]
         scores[key] = with_halves(evaluate(archive, questions, {"x": (archive, run)})[0], halves)
-    print_with_halves(scores, shipped, "fusion", halves)
+    return scores
 
 
 def with_halves(score: MethodScore, halves: list[list]) -> list[MethodScore]:

@@ -100,10 +100,10 @@ def evaluate(archive: Archive, questions: Sequence[Question],
     """
     if methods is None:
         plain = without_compounds(archive)
-        rules = DEFAULT_RANKING.without_feedback()
+        rules = DEFAULT_RANKING.without_feedback().without_summaries()
         bare = rules.without_expansion().uniform()
         untuned = (Ranking(rrf_k=RRF_K, dense_weight=1.0, lexical_weight=1.0)
-                   .without_feedback().without_expansion().uniform())
+                   .without_feedback().without_summaries().without_expansion().uniform())
         expanded = replace(bare, short_expansion_weight=DEFAULT_RANKING.short_expansion_weight)
         methods = {
             "bm25 (stemmer only)": (plain, _runner("bm25", bare)),
@@ -118,7 +118,9 @@ def evaluate(archive: Archive, questions: Sequence[Question],
                 (archive, _runner("hybrid", expanded)),
             "hybrid, tuned fusion + compounds + keyword-query rules (thesaurus, dense weight 0.5)":
                 (archive, _runner("hybrid", rules)),
-            "hybrid, tuned fusion + compounds + keyword-query rules + feedback from the first 3 documents (default)":
+            "hybrid, tuned fusion + compounds + keyword-query rules + feedback from the first 3 documents":
+                (archive, _runner("hybrid", DEFAULT_RANKING.without_summaries())),
+            "hybrid, the above + meeting summaries borrow their meeting's score (default)":
                 (archive, _runner("hybrid")),
             "hybrid, default + thesaurus for sentences too":
                 (archive, _runner("hybrid", DEFAULT_RANKING.expanding_all())),

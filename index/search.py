@@ -15,6 +15,7 @@ import numpy as np
 from index.archive import Archive, Filters
 from index.filters import search_mask, with_query_dates
 from index.hits import aggregate_documents, collapse_by_document, fold_duplicates, make_hit, source_of
+from index.meetings import lend_meeting_scores
 from index.query import QueryUnderstanding, understand_query
 from index.snippets import make_snippet
 from index.vectors import _top_k
@@ -109,6 +110,10 @@ class Ranking:
         feedback_docs: Documents whose best chunk gives feedback words (0: no feedback).
         feedback_terms: How many feedback words join the BM25 query.
         feedback_weight: Weight of the feedback words' BM25 against the query's own.
+        summary_weight: In hybrid search, a section of a yearly overview that sums up one
+            meeting gains this share of the best score of that meeting's own documents among
+            the candidates (index/meetings.py; 0: off). 0.5 raised recall@10 from 0.822 to
+            0.846 and nDCG@10 from 0.848 to 0.858, on each half of the questions alike.
     """
 
     fusion: str = "rrf"
@@ -123,6 +128,7 @@ class Ranking:
     feedback_docs: int = 3
     feedback_terms: int = 20
     feedback_weight: float = 0.3
+    summary_weight: float = 0.5
 
     def is_keyword_query(self, query: str) -> bool:
         """A query of at most ``short_query_words`` words ("1:1" and "PUB-avtal" count as one)."""
@@ -147,6 +153,10 @@ class Ranking:
     def without_expansion(self) -> Ranking:
         """These settings with the thesaurus off for every query."""
         return replace(self, expansion_weight=0.0, short_expansion_weight=0.0)
+
+    def without_summaries(self) -> Ranking:
+        """These settings without meeting summaries borrowing score."""
+        return replace(self, summary_weight=0.0)
 
     def without_feedback(self) -> Ranking:
         """These settings without pseudo-relevance feedback (`--no-feedback`)."""
@@ -313,7 +323,10 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
                 scores = fuse()
     elif method == "hybrid":
         scores = rrf(rankings, ranking.rrf_k, weights)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    if method == "hybrid":
+        ranked = lend_meeting_scores(archive, ranked, ranking.summary_weight)
+    return ranked
 
 
 def feedback_terms(archive: Archive, ranked: list[tuple[int, float]], query: str, ranking: Ranking) -> list[str]:
