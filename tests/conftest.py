@@ -27,6 +27,32 @@ def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
 
 
+#: Four short notes: two on Safe Exam Browser and kiosk mode (one without the word
+#: "tekniktest"), two on unrelated matters. Used with ``archive_of`` by ranking tests.
+NOTES = {
+    "a/2023/2023-03-14_a_anteckningar.md": "# Anteckningar\n\n## Tekniktest\n"
+        "Tekniktestet visade att Safe Exam Browser och kioskläge måste fungera på elevdatorerna.\n",
+    "a/2023/2023-10-05_a_anteckningar.md": "# Anteckningar\n\n## Provdagen\n"
+        "Safe Exam Browser i kioskläge fungerade på elevdatorerna under provdagen.\n",
+    "b/2024/2024-02-20_b_anteckningar.md": "# Anteckningar\n\n## Skolbibliotek\n"
+        "Skolbiblioteken köper in fler ljudböcker och ordnar bokcirklar för mellanstadiet.\n",
+    "b/2024/2024-04-11_b_anteckningar.md": "# Anteckningar\n\n## Förskolan\n"
+        "Förskolan planerar utomhuspedagogik och fler utflykter under våren.\n",
+}
+
+
+def archive_of(root: Path, files: dict[str, str], embedder):
+    """An Archive of a small corpus written from ``files`` (path under the corpus -> text)
+    into ``root``, indexed with ``embedder`` (the fake one in fast tests)."""
+    from index.archive import Archive
+    corpus = root / "corpus"
+    for name, text in files.items():
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text, encoding="utf-8")
+    ingest([corpus], root / "index", HASH_CONFIG, embedder=embedder)
+    return Archive.open(root / "index", embedder=embedder)
+
+
 @pytest.fixture(scope="session")
 def mini_store(tmp_path_factory, hash_embedder) -> Path:
     """An index store of the mini corpus built with the fake embedder (shared, read-only)."""

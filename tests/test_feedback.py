@@ -9,32 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from arkiv.cli import main
-from conftest import HASH_CONFIG
+from conftest import NOTES, archive_of
 from index.archive import Archive
-from index.build import ingest
 from index.search import DEFAULT_RANKING, Ranking, feedback_terms, lexical_scores, rank_masked, search
 
-NOTES = {
-    "a/2023/2023-03-14_a_anteckningar.md": "# Anteckningar\n\n## Tekniktest\n"
-        "Tekniktestet visade att Safe Exam Browser och kioskläge måste fungera på elevdatorerna.\n",
-    "a/2023/2023-10-05_a_anteckningar.md": "# Anteckningar\n\n## Provdagen\n"
-        "Safe Exam Browser i kioskläge fungerade på elevdatorerna under provdagen.\n",
-    "b/2024/2024-02-20_b_anteckningar.md": "# Anteckningar\n\n## Skolbibliotek\n"
-        "Skolbiblioteken köper in fler ljudböcker och ordnar bokcirklar för mellanstadiet.\n",
-    "b/2024/2024-04-11_b_anteckningar.md": "# Anteckningar\n\n## Förskolan\n"
-        "Förskolan planerar utomhuspedagogik och fler utflykter under våren.\n",
-}
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, hash_embedder):
-    root = tmp_path_factory.mktemp("feedback")
-    corpus = root / "corpus"
-    for name, text in NOTES.items():
-        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
-        (corpus / name).write_text(text, encoding="utf-8")
-    ingest([corpus], root / "index", HASH_CONFIG, embedder=hash_embedder)
-    return Archive.open(root / "index", embedder=hash_embedder)
+    return archive_of(tmp_path_factory.mktemp("feedback"), NOTES, hash_embedder)
 
 
 def _row_of(archive, name: str) -> int:

@@ -7,9 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import HASH_CONFIG
+from conftest import archive_of
 from index.archive import Archive
-from index.build import ingest
 from index.meetings import lend_meeting_scores, summary_rows
 from index.search import DEFAULT_RANKING, rank_masked
 
@@ -30,13 +29,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory, hash_embedder):
-    root = tmp_path_factory.mktemp("meetings")
-    corpus = root / "corpus"
-    for name, text in FILES.items():
-        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
-        (corpus / name).write_text(text, encoding="utf-8")
-    ingest([corpus], root / "index", HASH_CONFIG, embedder=hash_embedder)
-    return Archive.open(root / "index", embedder=hash_embedder)
+    return archive_of(tmp_path_factory.mktemp("meetings"), FILES, hash_embedder)
 
 
 def _rows(archive: Archive, path: str) -> list[int]:
