@@ -181,10 +181,10 @@ def score_fusion(archive: Archive, query_vector: np.ndarray, dense: tuple[np.nda
                  lexical: np.ndarray, lexical_rows: np.ndarray, weights: list[float]) -> dict[int, float]:
     """Convex combination of min-max normalised dense and BM25 scores (``Ranking.fusion="score"``).
 
-    Every row of either candidate list is scored by both methods (the cosine of a lexical
-    candidate is computed, the BM25 of a dense candidate read from ``lexical``, the scores of
-    every row), each method's scores are scaled to [0, 1] over those rows, and the two are
-    added with ``weights`` (dense, lexical) scaled to sum to 1.
+    Every row of either candidate list is scored by both methods (``lexical`` holds the BM25
+    of every row; the cosine of a row only BM25 found is computed), each method's scores are
+    scaled to [0, 1] over those rows, and the two are added with ``weights`` (dense, lexical)
+    scaled to sum to 1.
     """
     dense_rows, dense_sims = dense
     union = np.union1d(dense_rows, lexical_rows)
