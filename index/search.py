@@ -307,14 +307,16 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
         weights.append(ranking.lexical_weight)
         if method == "bm25":
             scores = dict(zip(rows.tolist(), bm[rows].tolist()))
-    if method == "hybrid" and len(rankings) == 2:
+    if method == "hybrid":
+        both = len(rankings) == 2  # an archive without lexical rows has the dense ranking only
+
         def fuse() -> dict[int, float]:
-            if ranking.fusion == "score":
+            if ranking.fusion == "score" and both:
                 return score_fusion(archive, query_vector, dense, bm, rankings[1], weights)
             return rrf(rankings, ranking.rrf_k, weights)
 
         scores = fuse()
-        if ranking.feedback_docs:
+        if ranking.feedback_docs and both:
             fused = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
             extra = feedback_terms(archive, fused, query, ranking)
             if extra:
@@ -322,8 +324,6 @@ def rank_masked(archive: Archive, query: str, depth: int, mask: np.ndarray | Non
                 top = _top_k(bm, depth)
                 rankings[1] = top[bm[top] > 0]
                 scores = fuse()
-    elif method == "hybrid":
-        scores = rrf(rankings, ranking.rrf_k, weights)
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     if method == "hybrid":
         ranked = lend_meeting_scores(archive, ranked, ranking.summary_weight)
